@@ -1,0 +1,449 @@
+"""StreamField blocks: headings, handouts, recordings and friends.
+
+Every block has an icon, a description, a preview value and its own template
+under ``wagtail_pmolib/blocks/``, and, where its default JSON would be useless
+to a headless front end (a document chooser gives only an id), its own API
+representation. Host sites may use these blocks in their own StreamFields.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
+from django.forms.utils import ErrorList
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.documents import get_document_model
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.images.blocks import ImageBlock, ImageChooserBlock
+
+from .documents import describe_document, file_type_label, human_size
+from .recordings import RecordingStatus, build_recording, parse_timestamp
+
+PREVIEW_TEMPLATE = "wagtail_pmolib/blocks/preview.html"
+
+HEADING_LEVELS = [("h2", _("Heading 2")), ("h3", _("Heading 3")), ("h4", _("Heading 4"))]
+
+RICH_TEXT_FEATURES = [
+    "h2",
+    "h3",
+    "h4",
+    "bold",
+    "italic",
+    "ol",
+    "ul",
+    "link",
+    "document-link",
+    "hr",
+]
+
+ANCHOR_HELP = _(
+    "The id used in links to this heading (#…). Left blank, it is made from the "
+    "heading when the page is saved, and then kept so links keep working."
+)
+
+
+def _prefetch_renditions(images):
+    """One query for the renditions of all these images, whatever their number."""
+    images = [image for image in images if image is not None]
+    if images:
+        prefetch_related_objects(images, "renditions")
+
+
+def _first_document():
+    return get_document_model().objects.order_by("-created_at").first()
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(label=_("Heading"), max_length=255)
+    level = blocks.ChoiceBlock(choices=HEADING_LEVELS, default="h2", label=_("Level"))
+    anchor = blocks.CharBlock(
+        required=False, max_length=80, label=_("Anchor"), help_text=ANCHOR_HELP
+    )
+
+    class Meta:
+        icon = "title"
+        template = "wagtail_pmolib/blocks/heading_block.html"
+        description = _("A section heading; it appears in the table of contents.")
+        label = _("Heading")
+        form_classname = "struct-block pmolib-heading-block"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {"text": "Session Notes", "level": "h2", "anchor": "session-notes"}
+
+    def toc_heading(self, value):
+        level = value.get("level") or "h2"
+        return int(level[1]), value.get("text") or ""
+
+    def get_api_representation(self, value, context=None):
+        return {
+            "text": value.get("text"),
+            "level": int((value.get("level") or "h2")[1]),
+            "anchor": value.get("anchor") or "",
+        }
+
+
+class ParagraphBlock(blocks.RichTextBlock):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("features", RICH_TEXT_FEATURES)
+        super().__init__(**kwargs)
+
+    class Meta:
+        icon = "pilcrow"
+        template = "wagtail_pmolib/blocks/paragraph_block.html"
+        description = _("Rich text; its headings appear in the table of contents.")
+        label = _("Paragraph")
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = (
+            "<h3>What the SORE framework is</h3><p>A framework that helps the PMO have "
+            "better conversations with its stakeholders.</p>"
+        )
+
+
+class QuoteBlock(blocks.StructBlock):
+    quote = blocks.TextBlock(label=_("Quote"))
+    attribution = blocks.CharBlock(required=False, max_length=255, label=_("Attribution"))
+
+    class Meta:
+        icon = "openquote"
+        template = "wagtail_pmolib/blocks/quote_block.html"
+        description = _("A quotation with an optional attribution.")
+        label = _("Quote")
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {
+            "quote": "If the PMO is going to step up, negotiation is one skill we could improve on.",
+            "attribution": "Session notes",
+        }
+
+
+class FigureBlock(blocks.StructBlock):
+    image = ImageBlock(label=_("Image"))
+    caption = blocks.CharBlock(required=False, max_length=255, label=_("Caption"))
+
+    class Meta:
+        icon = "image"
+        template = "wagtail_pmolib/blocks/figure_block.html"
+        description = _("An image with alt text and an optional caption.")
+        label = _("Figure")
+        preview_template = PREVIEW_TEMPLATE
+
+    def bulk_to_python(self, values):
+        result = super().bulk_to_python(values)
+        _prefetch_renditions([value.get("image") for value in result])
+        return result
+
+    def get_preview_value(self):
+        from wagtail.images import get_image_model
+
+        image = get_image_model().objects.order_by("-created_at").first()
+        if image is None:
+            return None
+        return self.to_python(
+            {
+                "image": {"image": image.pk, "decorative": False, "alt_text": image.title},
+                "caption": image.title,
+            }
+        )
+
+
+class HandoutBlock(blocks.StructBlock):
+    document = DocumentChooserBlock(label=_("Document"))
+    title = blocks.CharBlock(
+        required=False,
+        max_length=255,
+        label=_("Title"),
+        help_text=_("Shown as the link text. Left blank, the document's title is used."),
+    )
+    description = blocks.TextBlock(required=False, label=_("Description"))
+    cover = ImageChooserBlock(
+        required=False, label=_("Cover image"), help_text=_("A picture of the handout's first page.")
+    )
+
+    class Meta:
+        icon = "doc-full"
+        template = "wagtail_pmolib/blocks/handout_block.html"
+        description = _("A downloadable handout: a document with a title, description and cover.")
+        label = _("Handout")
+        preview_template = PREVIEW_TEMPLATE
+
+    def bulk_to_python(self, values):
+        result = super().bulk_to_python(values)
+        _prefetch_renditions([value.get("cover") for value in result])
+        return result
+
+    def get_preview_value(self):
+        document = _first_document()
+        return self.to_python(
+            {
+                "document": document.pk if document else None,
+                "title": "The SORE Framework",
+                "description": "A one-page guide to better stakeholder conversations.",
+            }
+        )
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        document = value.get("document")
+        request = context.get("request")
+        context["document"] = document
+        context["handout_title"] = value.get("title") or (document.title if document else "")
+        context["document_info"] = describe_document(document)
+        context["is_preview"] = bool(getattr(request, "is_preview", False))
+        return context
+
+    def get_api_representation(self, value, context=None):
+        document = value.get("document")
+        cover = value.get("cover")
+        if document is None:
+            return None
+        return {
+            "title": value.get("title") or document.title,
+            "description": value.get("description") or "",
+            "document": {
+                "id": document.pk,
+                "title": document.title,
+                "url": document.url,
+                "file_type": file_type_label(document.file_extension),
+                "file_extension": document.file_extension.lower(),
+                "file_size": document.file_size,
+                "file_size_display": human_size(document.file_size),
+            },
+            "cover": {"id": cover.pk, "title": cover.title} if cover is not None else None,
+        }
+
+
+class HandoutGroupBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(required=False, max_length=255, label=_("Heading"))
+    anchor = blocks.CharBlock(
+        required=False, max_length=80, label=_("Anchor"), help_text=ANCHOR_HELP
+    )
+    description = blocks.TextBlock(required=False, label=_("Description"))
+    handouts = blocks.ListBlock(HandoutBlock(), min_num=1, label=_("Handouts"))
+
+    class Meta:
+        icon = "folder-open-inverse"
+        template = "wagtail_pmolib/blocks/handout_group_block.html"
+        description = _("Several handouts under one heading.")
+        label = _("Handouts")
+        preview_template = PREVIEW_TEMPLATE
+
+    def toc_heading(self, value):
+        return 2, value.get("heading") or ""
+
+    def get_preview_value(self):
+        document = _first_document()
+        return self.to_python(
+            {
+                "heading": "Handouts",
+                "description": "Everything from the session to take away.",
+                "handouts": [{"document": document.pk if document else None, "title": "The SORE Framework"}],
+            }
+        )
+
+    def get_api_representation(self, value, context=None):
+        handout_block = self.child_blocks["handouts"].child_block
+        return {
+            "heading": value.get("heading") or "",
+            "anchor": value.get("anchor") or "",
+            "description": value.get("description") or "",
+            "handouts": [
+                rep
+                for rep in (
+                    handout_block.get_api_representation(item, context)
+                    for item in value.get("handouts") or []
+                )
+                if rep is not None
+            ],
+        }
+
+
+def validate_timestamp(value):
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        raise ValidationError(
+            _("Enter a time as m:ss or h:mm:ss, for example 4:05 or 1:02:30.")
+        ) from None
+
+
+class ChapterBlock(blocks.StructBlock):
+    time = blocks.CharBlock(
+        max_length=10,
+        label=_("Starts at"),
+        help_text=_("m:ss or h:mm:ss"),
+        validators=[validate_timestamp],
+    )
+    title = blocks.CharBlock(max_length=255, label=_("Title"))
+
+    class Meta:
+        icon = "time"
+        label = _("Chapter")
+
+
+class RecordingBlock(blocks.StructBlock):
+    url = blocks.URLBlock(
+        required=False,
+        label=_("Video URL"),
+        help_text=_("A YouTube or Vimeo link (any provider Wagtail's embeds support)."),
+    )
+    video = DocumentChooserBlock(
+        required=False,
+        label=_("Video or audio file"),
+        help_text=_("A self-hosted recording, used instead of the video URL."),
+    )
+    captions = DocumentChooserBlock(
+        required=False, label=_("Captions"), help_text=_("A WebVTT (.vtt) file for the video file.")
+    )
+    poster = ImageChooserBlock(
+        required=False,
+        label=_("Poster image"),
+        help_text=_("Shown until the visitor starts the video."),
+    )
+    status = blocks.ChoiceBlock(
+        choices=RecordingStatus.choices,
+        default=RecordingStatus.FULL,
+        label=_("Recording rights"),
+    )
+    available_from = blocks.DateBlock(
+        required=False,
+        label=_("Available from"),
+        help_text=_("For embargoed recordings: the day the recording may be shown."),
+    )
+    notice = blocks.TextBlock(
+        required=False,
+        label=_("Public notice"),
+        help_text=_(
+            "Shown above the player, e.g. why only a shortened version is available. "
+            "Left blank, a standard notice for the rights status is shown."
+        ),
+    )
+    chapters = blocks.ListBlock(ChapterBlock(), required=False, label=_("Chapters"))
+
+    class Meta:
+        icon = "media"
+        template = "wagtail_pmolib/blocks/recording_block.html"
+        description = _(
+            "A session recording with its rights notice and chapters; the provider's "
+            "player loads only when the visitor asks for it."
+        )
+        label = _("Recording")
+        form_classname = "struct-block pmolib-recording-block"
+        preview_template = PREVIEW_TEMPLATE
+        preview_value = {
+            "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "status": RecordingStatus.SHORTENED,
+            "notice": (
+                "The original recording from the conference cannot be used due to "
+                "performance rights, in this article, you'll find a shortened version."
+            ),
+            "chapters": [
+                {"time": "0:00", "title": "Introduction"},
+                {"time": "4:30", "title": "The SORE framework"},
+            ],
+        }
+
+    def bulk_to_python(self, values):
+        result = super().bulk_to_python(values)
+        _prefetch_renditions([value.get("poster") for value in result])
+        return result
+
+    def clean(self, value):
+        errors = {}
+        try:
+            value = super().clean(value)
+        except blocks.StructBlockValidationError as exc:
+            errors.update(exc.block_errors)
+        status = value.get("status")
+        if status not in (RecordingStatus.UNAVAILABLE, RecordingStatus.EMBARGOED) and not (
+            value.get("url") or value.get("video")
+        ):
+            errors.setdefault("url", ErrorList([ValidationError(
+                _("Give a video URL or a video file, or set the rights to “Not available”.")
+            )]))
+        if status == RecordingStatus.EMBARGOED and not value.get("available_from"):
+            errors.setdefault("available_from", ErrorList([ValidationError(
+                _("An embargoed recording needs the date it becomes available.")
+            )]))
+        captions = value.get("captions")
+        if captions is not None and captions.file_extension.lower() != "vtt":
+            errors.setdefault("captions", ErrorList([ValidationError(
+                _("Captions must be a WebVTT file ending in .vtt.")
+            )]))
+        url = value.get("url")
+        if url and not value.get("video") and not _embeddable(url):
+            errors.setdefault("url", ErrorList([ValidationError(
+                _("This URL is not from a video provider Wagtail can embed.")
+            )]))
+        if errors:
+            raise blocks.StructBlockValidationError(block_errors=errors)
+        return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["recording"] = build_recording(value)
+        context["poster"] = value.get("poster")
+        return context
+
+    def get_api_representation(self, value, context=None):
+        recording = build_recording(value, resolve=False)
+        poster = value.get("poster")
+        return {
+            "status": recording.status,
+            "status_display": str(RecordingStatus(recording.status).label),
+            "notice": recording.notice,
+            "playable": recording.playable,
+            "kind": recording.kind,
+            "url": recording.url if recording.playable else "",
+            "file_url": recording.file_url,
+            "captions_url": recording.captions_url,
+            "available_from": (
+                recording.available_from.isoformat() if recording.available_from else None
+            ),
+            "poster": {"id": poster.pk, "title": poster.title} if poster is not None else None,
+            "chapters": [
+                {"seconds": c.seconds, "label": c.label, "title": c.title, "url": c.href}
+                for c in recording.chapters
+            ],
+        }
+
+
+def _embeddable(url):
+    """Whether one of Wagtail's configured embed finders accepts ``url`` (no network)."""
+    from wagtail.embeds.finders import get_finders
+
+    return any(finder.accept(url) for finder in get_finders())
+
+
+class SessionBodyBlock(blocks.StreamBlock):
+    """The blocks editors use in a session's body."""
+
+    heading = HeadingBlock()
+    paragraph = ParagraphBlock()
+    handout = HandoutBlock()
+    handouts = HandoutGroupBlock()
+    figure = FigureBlock()
+    quote = QuoteBlock()
+
+    class Meta:
+        block_counts = {}
+
+
+class RecordingStreamBlock(blocks.StreamBlock):
+    recording = RecordingBlock()
+
+    class Meta:
+        max_num = 1
+
+
+__all__ = [
+    "ChapterBlock",
+    "FigureBlock",
+    "HandoutBlock",
+    "HandoutGroupBlock",
+    "HeadingBlock",
+    "ParagraphBlock",
+    "QuoteBlock",
+    "RecordingBlock",
+    "RecordingStreamBlock",
+    "SessionBodyBlock",
+]
+

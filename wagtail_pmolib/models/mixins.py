@@ -1,0 +1,72 @@
+"""Model mixins a host site's own page types can use."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+
+from django.conf import settings
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from wagtail.fields import RichTextField, StreamField
+
+from ..toc import AnchorRegistry, TocSection, annotate_block, annotate_html, nest
+
+
+class TableOfContentsMixin(models.Model):
+    """Anchors for headings and a stored table of contents.
+
+    List the fields whose headings belong in the table of contents, in the order
+    the page shows them, in ``toc_fields`` (StreamFields and RichTextFields), or
+    override ``get_toc_sources()`` to mix in headings the template renders itself
+    (``TocSection``). Anchors and the table of contents are computed when the
+    page is cleaned, which Wagtail does on every save, revision and preview, so
+    rendering costs nothing extra. ``page.table_of_contents`` is the nested
+    list of ``{"id", "text", "level", "children"}``.
+    """
+
+    toc = models.JSONField(
+        default=list, blank=True, editable=False, verbose_name=_("table of contents")
+    )
+
+    toc_fields: tuple[str, ...] = ("body",)
+
+    class Meta:
+        abstract = True
+
+    def get_toc_sources(self):
+        return list(self.toc_fields)
+
+    def update_table_of_contents(self):
+        sources = self.get_toc_sources()
+        registry = AnchorRegistry(reserved={s.id for s in sources if isinstance(s, TocSection)})
+        headings: list = []
+        language = None
+        if getattr(settings, "WAGTAIL_I18N_ENABLED", False) and getattr(self, "locale_id", None):
+            language = self.locale.language_code
+        with translation.override(language) if language else nullcontext():
+            for source in sources:
+                if isinstance(source, TocSection):
+                    headings.append((source.level, source.id, str(source.text)))
+                    continue
+                field = self._meta.get_field(source)
+                value = getattr(self, source)
+                if isinstance(field, StreamField):
+                    annotate_block(field.stream_block, value, registry, headings)
+                elif isinstance(field, RichTextField):
+                    setattr(self, source, annotate_html(value, registry, headings))
+                else:
+                    raise TypeError(
+                        f"{type(self).__name__}.toc_fields: {source!r} is neither a "
+                        "StreamField nor a RichTextField."
+                    )
+        self.toc = nest(headings)
+
+    def clean(self):
+        super().clean()
+        self.update_table_of_contents()
+
+    @property
+    def table_of_contents(self) -> list[dict]:
+        return self.toc or []
+

@@ -1,0 +1,471 @@
+"""The library's page types: LibraryIndexPage › ConferencePage › SessionPage.
+
+Each concrete page type is a thin subclass of an abstract base, so a host site
+can build its own page types from the same parts.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import prefetch_related_objects
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.search import index
+
+from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
+from ..conf import pmolib_settings
+from ..forms import SessionPageForm
+from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
+from ..toc import TocSection
+from .mixins import TableOfContentsMixin
+
+ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+# The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
+NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
+
+RECORDING_SECTION_ID = "session-recording"
+NOTES_SECTION_ID = "session-notes"
+
+
+class LibraryPageMixin:
+    """What every library page gives its template."""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["pmolib_base_template"] = pmolib_settings.BASE_TEMPLATE
+        context["pmolib_include_css"] = pmolib_settings.INCLUDE_CSS
+        context["pmolib_include_js"] = pmolib_settings.INCLUDE_JS
+        return context
+
+    def get_breadcrumbs(self):
+        """Live ancestors below the tree root, outermost first (one query)."""
+        if self.pk is None:
+            return []
+        return list(Page.objects.ancestor_of(self).filter(depth__gt=1).order_by("depth"))
+
+
+def restricted_paths(request=None):
+    """Tree paths of pages with view restrictions, fetched once per request.
+
+    Listings and cross-links leave these out, so a private session's title is
+    never shown on a public page.
+    """
+    cached = getattr(request, "_pmolib_restricted_paths", None) if request else None
+    if cached is None:
+        cached = list(PageViewRestriction.objects.values_list("page__path", flat=True))
+        if request is not None:
+            request._pmolib_restricted_paths = cached
+    return cached
+
+
+def exclude_restricted(queryset, request=None):
+    for path in restricted_paths(request):
+        queryset = queryset.exclude(path__startswith=path)
+    return queryset
+
+
+def prefetch_speakers(sessions):
+    """Attach ``session.speaker_list`` to each session with two queries in all."""
+    sessions = list(sessions)
+    prefetch_related_objects(sessions, "session_speakers__speaker")
+    for session in sessions:
+        session.speaker_list = [link.speaker for link in session.session_speakers.all()]
+    return sessions
+
+
+# --- Library index ---------------------------------------------------------
+
+
+class AbstractLibraryIndexPage(LibraryPageMixin, Page):
+    intro = RichTextField(_("introduction"), blank=True, features=ABSTRACT_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+
+    class Meta:
+        abstract = True
+
+    def get_sessions(self, request=None):
+        queryset = (
+            SessionPage.objects.live()
+            .descendant_of(self)
+            .select_related("theme")
+            .defer_streamfields()
+            .order_by(models.F("starts_at").desc(nulls_last=True), "-first_published_at", "path")
+        )
+        return exclude_restricted(queryset, request)
+
+    def get_page_size(self, request):
+        size = pmolib_settings.INDEX_PAGE_SIZE
+        try:
+            asked = int(request.GET.get("per_page", size))
+        except (TypeError, ValueError):
+            return size
+        return max(1, min(asked, pmolib_settings.MAX_PAGE_SIZE))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(self.get_sessions(request), self.get_page_size(request))
+        sessions_page = paginator.get_page(request.GET.get("page"))
+        sessions = prefetch_speakers(sessions_page.object_list)
+        conferences = {
+            c.path: c for c in ConferencePage.objects.live().descendant_of(self).defer_streamfields()
+        }
+        for session in sessions:
+            session.conference = conferences.get(session.path[: -Page.steplen])
+        per_page = self.get_page_size(request)
+        context.update(
+            sessions=sessions,
+            sessions_page=sessions_page,
+            paginator=paginator,
+            per_page_param=per_page if "per_page" in request.GET else None,
+        )
+        return context
+
+
+class LibraryIndexPage(AbstractLibraryIndexPage):
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["wagtail_pmolib.ConferencePage"]
+
+    class Meta:
+        verbose_name = _("session library")
+        verbose_name_plural = _("session libraries")
+
+
+# --- Conference --------------------------------------------------------------
+
+
+class ConferenceTheme(Orderable):
+    """A theme or track of one conference edition, e.g. "PMO Services"."""
+
+    page = ParentalKey(
+        "wagtail_pmolib.ConferencePage", on_delete=models.CASCADE, related_name="themes"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("description")]
+    api_fields = [APIField("name"), APIField("description")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self):
+        return self.name
+
+
+def format_date_range(start, end):
+    """ "2–3 November 2021", "30 October – 2 November 2021", or one date."""
+    if start is None:
+        return ""
+    if end is None or end == start:
+        return date_format(start, "j F Y")
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{date_format(start, 'j')}\u2013{date_format(end, 'j F Y')}"
+    if start.year == end.year:
+        return f"{date_format(start, 'j F')} \u2013 {date_format(end, 'j F Y')}"
+    return f"{date_format(start, 'j F Y')} \u2013 {date_format(end, 'j F Y')}"
+
+
+class AbstractConferencePage(LibraryPageMixin, Page):
+    start_date = models.DateField(_("first day"), null=True, blank=True)
+    end_date = models.DateField(_("last day"), null=True, blank=True)
+    venue = models.CharField(_("venue"), max_length=255, blank=True)
+    city = models.CharField(_("city"), max_length=255, blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=ABSTRACT_FEATURES)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+                FieldRowPanel([FieldPanel("venue"), FieldPanel("city")]),
+            ],
+            heading=_("When and where"),
+        ),
+        FieldPanel("intro"),
+        InlinePanel("themes", heading=_("Themes and tracks"), label=_("Theme")),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("city"),
+        index.FilterField("start_date"),
+    ]
+    api_fields = [
+        APIField("start_date"),
+        APIField("end_date"),
+        APIField("venue"),
+        APIField("city"),
+        APIField("intro"),
+        APIField("themes"),
+    ]
+
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
+
+    @property
+    def date_range(self):
+        return format_date_range(self.start_date, self.end_date)
+
+    @property
+    def place(self):
+        return ", ".join(p for p in (self.venue, self.city) if p)
+
+    def get_sessions(self, request=None):
+        queryset = (
+            SessionPage.objects.live()
+            .child_of(self)
+            .select_related("theme")
+            .defer_streamfields()
+            .order_by(models.F("starts_at").asc(nulls_last=True), "path")
+        )
+        return exclude_restricted(queryset, request)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        sessions = prefetch_speakers(self.get_sessions(request))
+        themes = list(self.themes.all())
+        by_theme = {theme.pk: [] for theme in themes}
+        other = []
+        for session in sessions:
+            by_theme.get(session.theme_id, other).append(session)
+        groups = [(theme, by_theme[theme.pk]) for theme in themes if by_theme[theme.pk]]
+        if other:
+            groups.append((None, other))
+        context.update(sessions=sessions, theme_groups=groups, themes=themes)
+        return context
+
+
+class ConferencePage(AbstractConferencePage):
+    parent_page_types = ["wagtail_pmolib.LibraryIndexPage"]
+    subpage_types = ["wagtail_pmolib.SessionPage"]
+
+    class Meta:
+        verbose_name = _("conference")
+        verbose_name_plural = _("conferences")
+
+
+# --- Session -----------------------------------------------------------------
+
+
+class SessionSpeaker(Orderable):
+    page = ParentalKey(
+        "wagtail_pmolib.SessionPage", on_delete=models.CASCADE, related_name="session_speakers"
+    )
+    speaker = models.ForeignKey(
+        "wagtail_pmolib.Speaker",
+        verbose_name=_("speaker"),
+        on_delete=models.CASCADE,
+        related_name="session_links",
+    )
+
+    panels = [FieldPanel("speaker")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("session speaker")
+        verbose_name_plural = _("session speakers")
+        constraints = [
+            models.UniqueConstraint(fields=["page", "speaker"], name="pmolib_unique_session_speaker")
+        ]
+
+    def __str__(self):
+        return str(self.speaker)
+
+
+class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
+    abstract = RichTextField(_("abstract"), blank=True, features=ABSTRACT_FEATURES)
+    theme = models.ForeignKey(
+        "wagtail_pmolib.ConferenceTheme",
+        verbose_name=_("theme or track"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
+    starts_at = models.DateTimeField(_("date and time"), null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), null=True, blank=True
+    )
+    recording = StreamField(
+        RecordingStreamBlock(),
+        blank=True,
+        verbose_name=_("recording"),
+        help_text=_("The session's video or audio, its rights and its chapters."),
+    )
+    body = StreamField(
+        SessionBodyBlock(),
+        blank=True,
+        verbose_name=_("body"),
+        help_text=_("Handouts, headings and anything else shown between the recording and the notes."),
+    )
+    notes = RichTextField(
+        _("session notes"),
+        blank=True,
+        features=NOTES_FEATURES,
+        help_text=_("Shown under the heading “Session Notes”; use headings 3 and 4 inside."),
+    )
+    has_recording = models.BooleanField(default=False, editable=False)
+    has_handouts = models.BooleanField(default=False, editable=False)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("theme"),
+                FieldRowPanel([FieldPanel("starts_at"), FieldPanel("duration_minutes")]),
+            ],
+            heading=_("Programme"),
+        ),
+        InlinePanel("session_speakers", heading=_("Speakers"), label=_("Speaker")),
+        FieldPanel("abstract"),
+        FieldPanel("recording"),
+        FieldPanel("body"),
+        FieldPanel("notes"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("abstract"),
+        index.SearchField("notes"),
+        index.FilterField("starts_at"),
+        index.FilterField("theme"),
+        index.FilterField("has_recording"),
+        index.FilterField("has_handouts"),
+    ]
+
+    api_fields = [
+        APIField("edition"),
+        APIField("full_title"),
+        APIField("abstract", serializer=RichTextAPIField()),
+        APIField("theme", serializer=ThemeAPIField()),
+        APIField("starts_at"),
+        APIField("duration_minutes"),
+        APIField("speakers", serializer=SpeakerAPIField()),
+        APIField("recording"),
+        APIField("body"),
+        APIField("notes", serializer=RichTextAPIField()),
+        APIField("table_of_contents"),
+        APIField("has_recording"),
+        APIField("has_handouts"),
+    ]
+
+    base_form_class = SessionPageForm
+
+    class Meta:
+        abstract = True
+
+    def get_toc_sources(self):
+        sources = []
+        if self.recording:
+            sources.append(TocSection(RECORDING_SECTION_ID, _("Session Recording")))
+        sources.append("body")
+        if self.notes:
+            sources += [TocSection(NOTES_SECTION_ID, _("Session Notes")), "notes"]
+        return sources
+
+    def clean(self):
+        super().clean()
+        self.has_recording = bool(self.recording)
+        self.has_handouts = any(
+            child.block_type in ("handout", "handouts") for child in self.body
+        )
+
+    @cached_property
+    def edition(self):
+        """The conference edition's title, e.g. "PMO Conference 2021"."""
+        parent = self.get_parent() if self.pk else None
+        return parent.title if parent else ""
+
+    @property
+    def full_title(self):
+        """ "PMO Conference 2021 \\\\ Step up – …": edition and title, as the heading shows them."""
+        if not self.edition:
+            return self.title
+        return f"{self.edition} {pmolib_settings.TITLE_SEPARATOR} {self.title}"
+
+    @cached_property
+    def speakers(self):
+        return [link.speaker for link in self.session_speakers.select_related("speaker__photo")]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        breadcrumbs = self.get_breadcrumbs()
+        conference = breadcrumbs[-1] if breadcrumbs else None
+        if conference is not None:
+            self.edition = conference.title  # reuse the breadcrumbs query
+        speakers = self.speakers
+        prefetch_related_objects([s.photo for s in speakers if s.photo], "renditions")
+        context.update(
+            breadcrumbs=breadcrumbs,
+            conference=conference,
+            speakers=speakers,
+            title_separator=pmolib_settings.TITLE_SEPARATOR,
+            recording_section_id=RECORDING_SECTION_ID,
+            notes_section_id=NOTES_SECTION_ID,
+            **self.get_neighbours(request),
+            other_sessions=self.get_other_sessions_by_speakers(speakers, request),
+        )
+        return context
+
+    def get_neighbours(self, request=None):
+        """The previous and next session in the conference's running order (one query)."""
+        if self.pk is None:
+            return {"previous_session": None, "next_session": None}
+        siblings = list(
+            exclude_restricted(
+                type(self)
+                .objects.live()
+                .sibling_of(self, inclusive=True)
+                .defer_streamfields()
+                .order_by(models.F("starts_at").asc(nulls_last=True), "path"),
+                request,
+            )
+        )
+        ids = [s.pk for s in siblings]
+        if self.pk not in ids:
+            return {"previous_session": None, "next_session": None}
+        i = ids.index(self.pk)
+        return {
+            "previous_session": siblings[i - 1] if i > 0 else None,
+            "next_session": siblings[i + 1] if i + 1 < len(siblings) else None,
+        }
+
+    def get_other_sessions_by_speakers(self, speakers, request=None):
+        limit = pmolib_settings.RELATED_SESSIONS_LIMIT
+        if not speakers or not limit:
+            return []
+        queryset = (
+            SessionPage.objects.live()
+            .filter(session_speakers__speaker__in=[s.pk for s in speakers])
+            .exclude(pk=self.pk)
+            .defer_streamfields()
+            .distinct()
+            .order_by(models.F("starts_at").desc(nulls_last=True), "path")
+        )
+        return list(exclude_restricted(queryset, request)[:limit])
+
+
+class SessionPage(AbstractSessionPage):
+    parent_page_types = ["wagtail_pmolib.ConferencePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
