@@ -41,6 +41,9 @@ DEFAULTS = {
     "TOC_MAX_LEVEL": 4,
     # Longest anchor id generated from a heading's text.
     "ANCHOR_MAX_LENGTH": 64,
+    # Seconds to keep a provider's player (oEmbed result) in Django's cache, on top
+    # of Wagtail's embed table, so a page view costs no query for it. 0 disables.
+    "EMBED_CACHE_TIMEOUT": 3600,
     # Seconds to remember that an oEmbed lookup failed, so a provider outage does
     # not make every page view wait for it again. 0 disables the memory.
     "EMBED_FAILURE_TIMEOUT": 300,
@@ -54,6 +57,7 @@ _INT_KEYS = {
     "TOC_MAX_LEVEL",
     "ANCHOR_MAX_LENGTH",
     "EMBED_FAILURE_TIMEOUT",
+    "EMBED_CACHE_TIMEOUT",
 }
 
 

@@ -111,35 +111,48 @@ class Recording:
         return self.kind == "embed" and self.embed is None
 
 
-def _failure_key(url: str) -> str:
-    return "wagtail_pmolib:embed-failed:" + hashlib.sha256(url.encode()).hexdigest()
+def _cache_key(url: str) -> str:
+    return "wagtail_pmolib:embed:" + hashlib.sha256(url.encode()).hexdigest()
+
+
+FAILED = "failed"
 
 
 def resolve_embed(url: str) -> EmbedResult | None:
     """The provider's player for ``url``, or ``None`` when it cannot be had.
 
-    Wagtail's embed finders do the lookup and store it in the database. A
-    failure (no network, provider down, unsupported URL) is logged, remembered
-    for ``EMBED_FAILURE_TIMEOUT`` seconds and answered with ``None``: the page
-    then shows a plain link instead of an empty box.
+    Wagtail's embed finders do the lookup and store it in the database; the
+    result is also kept in Django's cache for ``EMBED_CACHE_TIMEOUT`` seconds so
+    a page view usually costs no query for it. A failure (no network, provider
+    down, unsupported URL) is logged, remembered for ``EMBED_FAILURE_TIMEOUT``
+    seconds and answered with ``None``: the page then shows a plain link
+    instead of an empty box.
     """
     from wagtail.embeds.embeds import get_embed
 
     if not url:
         return None
-    timeout = pmolib_settings.EMBED_FAILURE_TIMEOUT
-    if timeout and cache.get(_failure_key(url)):
+    key = _cache_key(url)
+    cached = cache.get(key)
+    if cached == FAILED:
         return None
+    if cached is not None:
+        return cached
     try:
         embed = get_embed(url)
-    except Exception as exc:  # noqa: BLE001 - any failure must degrade to a link
+    except Exception as exc:  # any failure must degrade to a link, never a 500
         logger.warning("oEmbed lookup failed for %s: %s", url, exc)
-        if timeout:
-            cache.set(_failure_key(url), True, timeout)
+        if pmolib_settings.EMBED_FAILURE_TIMEOUT:
+            cache.set(key, FAILED, pmolib_settings.EMBED_FAILURE_TIMEOUT)
         return None
     if not embed.html:
         return None
-    return EmbedResult(html=embed.html, title=embed.title or "", provider_name=embed.provider_name or "")
+    result = EmbedResult(
+        html=embed.html, title=embed.title or "", provider_name=embed.provider_name or ""
+    )
+    if pmolib_settings.EMBED_CACHE_TIMEOUT:
+        cache.set(key, result, pmolib_settings.EMBED_CACHE_TIMEOUT)
+    return result
 
 
 def notice_for(status: str, custom_notice: str, available_from=None) -> str:

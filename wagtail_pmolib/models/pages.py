@@ -52,24 +52,18 @@ class LibraryPageMixin:
         return list(Page.objects.ancestor_of(self).filter(depth__gt=1).order_by("depth"))
 
 
-def restricted_paths(request=None):
-    """Tree paths of pages with view restrictions, fetched once per request.
+def exclude_restricted(queryset):
+    """Leave out pages under a view restriction (password, login, groups).
 
-    Listings and cross-links leave these out, so a private session's title is
-    never shown on a public page.
+    Listings and cross-links use it so that a private session's title is never
+    shown on a public page. It is a subquery, not an extra query.
     """
-    cached = getattr(request, "_pmolib_restricted_paths", None) if request else None
-    if cached is None:
-        cached = list(PageViewRestriction.objects.values_list("page__path", flat=True))
-        if request is not None:
-            request._pmolib_restricted_paths = cached
-    return cached
-
-
-def exclude_restricted(queryset, request=None):
-    for path in restricted_paths(request):
-        queryset = queryset.exclude(path__startswith=path)
-    return queryset
+    restricted = PageViewRestriction.objects.annotate(
+        outer_path=models.ExpressionWrapper(
+            models.OuterRef("path"), output_field=models.CharField()
+        )
+    ).filter(outer_path__startswith=models.F("page__path"))
+    return queryset.exclude(models.Exists(restricted))
 
 
 def prefetch_speakers(sessions):
@@ -103,7 +97,7 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
             .defer_streamfields()
             .order_by(models.F("starts_at").desc(nulls_last=True), "-first_published_at", "path")
         )
-        return exclude_restricted(queryset, request)
+        return exclude_restricted(queryset)
 
     def get_page_size(self, request):
         size = pmolib_settings.INDEX_PAGE_SIZE
@@ -237,7 +231,7 @@ class AbstractConferencePage(LibraryPageMixin, Page):
             .defer_streamfields()
             .order_by(models.F("starts_at").asc(nulls_last=True), "path")
         )
-        return exclude_restricted(queryset, request)
+        return exclude_restricted(queryset)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -433,15 +427,18 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
                 type(self)
                 .objects.live()
                 .sibling_of(self, inclusive=True)
+                .select_related("theme")
                 .defer_streamfields()
                 .order_by(models.F("starts_at").asc(nulls_last=True), "path"),
-                request,
             )
         )
         ids = [s.pk for s in siblings]
         if self.pk not in ids:
             return {"previous_session": None, "next_session": None}
         i = ids.index(self.pk)
+        # Our own row came with its theme: save the template a query for it.
+        if self.theme_id == siblings[i].theme_id:
+            self.theme = siblings[i].theme
         return {
             "previous_session": siblings[i - 1] if i > 0 else None,
             "next_session": siblings[i + 1] if i + 1 < len(siblings) else None,
@@ -459,7 +456,7 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
             .distinct()
             .order_by(models.F("starts_at").desc(nulls_last=True), "path")
         )
-        return list(exclude_restricted(queryset, request)[:limit])
+        return list(exclude_restricted(queryset)[:limit])
 
 
 class SessionPage(AbstractSessionPage):

@@ -1,0 +1,147 @@
+"""Shared fixtures: a page tree, speakers and documents, built the way editors would."""
+
+import io
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Site
+from wagtail.rich_text import RichText
+
+from wagtail_pmolib.models import (
+    ConferencePage,
+    ConferenceTheme,
+    LibraryIndexPage,
+    SessionPage,
+    SessionSpeaker,
+    Speaker,
+)
+
+SEED_NOTICE = (
+    "The original recording from the conference cannot be used due to performance "
+    "rights, in this article, you’ll find a shortened version."
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    yield
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_pdf_bytes(text="Handout"):
+    """A small, valid one-page PDF."""
+    from wagtail_pmolib.demo.pdf import build_pdf
+
+    return build_pdf(title=text, lines=[text])
+
+
+@pytest.fixture
+def make_document(db):
+    Document = get_document_model()
+
+    def make(title="The SORE Framework", filename="sore-framework.pdf", content=None):
+        content = make_pdf_bytes(title) if content is None else content
+        document = Document(title=title)
+        document.file.save(filename, ContentFile(content), save=False)
+        document.save()
+        return document
+
+    return make
+
+
+@pytest.fixture
+def make_image(db):
+    Image = get_image_model()
+
+    def make(title="Photo", size=(60, 40), color="teal"):
+        from PIL import Image as PILImage
+
+        buffer = io.BytesIO()
+        PILImage.new("RGB", size, color).save(buffer, "PNG")
+        image = Image(title=title)
+        image.file.save(f"{title.lower().replace(' ', '-')}.png", ContentFile(buffer.getvalue()), save=False)
+        image.save()
+        return image
+
+    return make
+
+
+@pytest.fixture
+def site_root(db):
+    return Site.objects.get(is_default_site=True).root_page
+
+
+@pytest.fixture
+def library(site_root):
+    return site_root.add_child(instance=LibraryIndexPage(title="PMO Library", slug="library"))
+
+
+@pytest.fixture
+def conference(library):
+    import datetime
+
+    page = ConferencePage(
+        title="PMO Conference 2021",
+        slug="pmo-conference-2021",
+        start_date=datetime.date(2021, 11, 2),
+        end_date=datetime.date(2021, 11, 3),
+        city="London",
+    )
+    for name in ("PMO Services", "PMO People", "PMO in Practice"):
+        page.themes.add(ConferenceTheme(name=name))
+    library.add_child(instance=page)
+    return page
+
+
+@pytest.fixture
+def speaker(db):
+    return Speaker.objects.create(name="Lindsay Scott", role="Director", organisation="PMO Learning")
+
+
+@pytest.fixture
+def make_session(conference):
+    """Build a published session under ``conference``; keyword arguments set its fields."""
+
+    def make(title="Step up – Powering up the PMO Service", speakers=(), parent=None, **fields):
+        parent = parent or conference
+        fields.setdefault("slug", None)
+        if fields["slug"] is None:
+            from django.utils.text import slugify
+
+            fields["slug"] = slugify(title)
+        page = SessionPage(title=title, **fields)
+        for speaker in speakers:
+            page.session_speakers.add(SessionSpeaker(speaker=speaker))
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        page.refresh_from_db()
+        return page
+
+    return make
+
+
+def recording_value(url="https://www.youtube.com/watch?v=seed123", **extra):
+    value = {"url": url, "status": "shortened", "notice": SEED_NOTICE, "chapters": []}
+    value.update(extra)
+    return [("recording", value)]
+
+
+def paragraph(html):
+    return ("paragraph", RichText(html))
+
+
+__all__ = ["SEED_NOTICE", "make_pdf_bytes", "paragraph", "recording_value", "settings"]
