@@ -73,7 +73,9 @@ def make_image(db):
         buffer = io.BytesIO()
         PILImage.new("RGB", size, color).save(buffer, "PNG")
         image = Image(title=title)
-        image.file.save(f"{title.lower().replace(' ', '-')}.png", ContentFile(buffer.getvalue()), save=False)
+        image.file.save(
+            f"{title.lower().replace(' ', '-')}.png", ContentFile(buffer.getvalue()), save=False
+        )
         image.save()
         return image
 
@@ -109,7 +111,9 @@ def conference(library):
 
 @pytest.fixture
 def speaker(db):
-    return Speaker.objects.create(name="Lindsay Scott", role="Director", organisation="PMO Learning")
+    return Speaker.objects.create(
+        name="Lindsay Scott", role="Director", organisation="PMO Learning"
+    )
 
 
 @pytest.fixture

@@ -110,7 +110,9 @@ class QuoteBlock(blocks.StructBlock):
         label = _("Quote")
         preview_template = PREVIEW_TEMPLATE
         preview_value = {
-            "quote": "If the PMO is going to step up, negotiation is one skill we could improve on.",
+            "quote": (
+                "If the PMO is going to step up, negotiation is one skill we could improve on."
+            ),
             "attribution": "Session notes",
         }
 
@@ -155,7 +157,9 @@ class HandoutBlock(blocks.StructBlock):
     )
     description = blocks.TextBlock(required=False, label=_("Description"))
     cover = ImageChooserBlock(
-        required=False, label=_("Cover image"), help_text=_("A picture of the handout's first page.")
+        required=False,
+        label=_("Cover image"),
+        help_text=_("A picture of the handout's first page."),
     )
 
     class Meta:
@@ -235,7 +239,9 @@ class HandoutGroupBlock(blocks.StructBlock):
             {
                 "heading": "Handouts",
                 "description": "Everything from the session to take away.",
-                "handouts": [{"document": document.pk if document else None, "title": "The SORE Framework"}],
+                "handouts": [
+                    {"document": document.pk if document else None, "title": "The SORE Framework"}
+                ],
             }
         )
 
@@ -356,23 +362,44 @@ class RecordingBlock(blocks.StructBlock):
         if status not in (RecordingStatus.UNAVAILABLE, RecordingStatus.EMBARGOED) and not (
             value.get("url") or value.get("video")
         ):
-            errors.setdefault("url", ErrorList([ValidationError(
-                _("Give a video URL or a video file, or set the rights to “Not available”.")
-            )]))
+            errors.setdefault(
+                "url",
+                ErrorList(
+                    [
+                        ValidationError(
+                            _(
+                                "Give a video URL or a video file, "
+                                "or set the rights to “Not available”."
+                            )
+                        )
+                    ]
+                ),
+            )
         if status == RecordingStatus.EMBARGOED and not value.get("available_from"):
-            errors.setdefault("available_from", ErrorList([ValidationError(
-                _("An embargoed recording needs the date it becomes available.")
-            )]))
+            errors.setdefault(
+                "available_from",
+                ErrorList(
+                    [
+                        ValidationError(
+                            _("An embargoed recording needs the date it becomes available.")
+                        )
+                    ]
+                ),
+            )
         captions = value.get("captions")
         if captions is not None and captions.file_extension.lower() != "vtt":
-            errors.setdefault("captions", ErrorList([ValidationError(
-                _("Captions must be a WebVTT file ending in .vtt.")
-            )]))
+            errors.setdefault(
+                "captions",
+                ErrorList([ValidationError(_("Captions must be a WebVTT file ending in .vtt."))]),
+            )
         url = value.get("url")
         if url and not value.get("video") and not _embeddable(url):
-            errors.setdefault("url", ErrorList([ValidationError(
-                _("This URL is not from a video provider Wagtail can embed.")
-            )]))
+            errors.setdefault(
+                "url",
+                ErrorList(
+                    [ValidationError(_("This URL is not from a video provider Wagtail can embed."))]
+                ),
+            )
         if errors:
             raise blocks.StructBlockValidationError(block_errors=errors)
         return value
@@ -446,4 +473,3 @@ __all__ = [
     "RecordingStreamBlock",
     "SessionBodyBlock",
 ]
-

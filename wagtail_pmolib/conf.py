@@ -88,7 +88,8 @@ class PmolibSettings:
             )
         if not 1 <= values["TOC_MIN_LEVEL"] <= values["TOC_MAX_LEVEL"] <= 6:
             raise ImproperlyConfigured(
-                f"{SETTING_NAME}: TOC_MIN_LEVEL and TOC_MAX_LEVEL must satisfy 1 <= min <= max <= 6."
+                f"{SETTING_NAME}: TOC_MIN_LEVEL and TOC_MAX_LEVEL must satisfy "
+                "1 <= min <= max <= 6."
             )
         return values
 

@@ -54,11 +54,13 @@ def human_size(size: int | None) -> str:
 
 
 def describe_document(document) -> str:
-    """"PDF, 245 KB" for a document; parts that are unknown are left out.
+    """ "PDF, 245 KB" for a document; parts that are unknown are left out.
 
     Uses the size Wagtail stores when a document is saved; never opens the file.
     """
     if document is None:
         return ""
-    parts = [p for p in (file_type_label(document.file_extension), human_size(document.file_size)) if p]
+    parts = [
+        p for p in (file_type_label(document.file_extension), human_size(document.file_size)) if p
+    ]
     return ", ".join(parts)

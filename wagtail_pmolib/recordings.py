@@ -220,6 +220,8 @@ def build_recording(value, *, resolve=True, today=None) -> Recording:
             href = url_at_time(url, seconds)
         else:
             href = f"{recording.file_url}#t={seconds}"
-        recording.chapters.append(Chapter(seconds=seconds, title=chapter.get("title") or "", href=href))
+        recording.chapters.append(
+            Chapter(seconds=seconds, title=chapter.get("title") or "", href=href)
+        )
     recording.chapters.sort(key=lambda c: c.seconds)
     return recording

@@ -69,4 +69,3 @@ class TableOfContentsMixin(models.Model):
     @property
     def table_of_contents(self) -> list[dict]:
         return self.toc or []
-

@@ -85,7 +85,6 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
     search_fields = [*Page.search_fields, index.SearchField("intro")]
     api_fields = [APIField("intro")]
 
-
     class Meta:
         abstract = True
 
@@ -113,7 +112,8 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
         sessions_page = paginator.get_page(request.GET.get("page"))
         sessions = prefetch_speakers(sessions_page.object_list)
         conferences = {
-            c.path: c for c in ConferencePage.objects.live().descendant_of(self).defer_streamfields()
+            c.path: c
+            for c in ConferencePage.objects.live().descendant_of(self).defer_streamfields()
         }
         for session in sessions:
             session.conference = conferences.get(session.path[: -Page.steplen])
@@ -206,7 +206,6 @@ class AbstractConferencePage(LibraryPageMixin, Page):
         APIField("themes"),
     ]
 
-
     class Meta:
         abstract = True
 
@@ -277,7 +276,9 @@ class SessionSpeaker(Orderable):
         verbose_name = _("session speaker")
         verbose_name_plural = _("session speakers")
         constraints = [
-            models.UniqueConstraint(fields=["page", "speaker"], name="pmolib_unique_session_speaker")
+            models.UniqueConstraint(
+                fields=["page", "speaker"], name="pmolib_unique_session_speaker"
+            )
         ]
 
     def __str__(self):
@@ -308,7 +309,9 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
         SessionBodyBlock(),
         blank=True,
         verbose_name=_("body"),
-        help_text=_("Handouts, headings and anything else shown between the recording and the notes."),
+        help_text=_(
+            "Handouts, headings and anything else shown between the recording and the notes."
+        ),
     )
     notes = RichTextField(
         _("session notes"),
@@ -377,9 +380,7 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
     def clean(self):
         super().clean()
         self.has_recording = bool(self.recording)
-        self.has_handouts = any(
-            child.block_type in ("handout", "handouts") for child in self.body
-        )
+        self.has_handouts = any(child.block_type in ("handout", "handouts") for child in self.body)
 
     @cached_property
     def edition(self):

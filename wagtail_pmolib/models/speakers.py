@@ -63,6 +63,11 @@ class AbstractSpeaker(index.Indexed, models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
     @property
     def role_line(self):
         """ "PMO Lead, Acme" — the parts that are filled in."""
@@ -76,11 +81,6 @@ class AbstractSpeaker(index.Indexed, models.Model):
             n += 1
             slug = f"{base}-{n}"
         return slug
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = self._unique_slug()
-        super().save(*args, **kwargs)
 
 
 class Speaker(AbstractSpeaker):

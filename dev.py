@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Set everything up and run it: the two commands of the README.
+
+    python3 dev.py serve   # venv, install, migrate, demo, admin user, serve on 127.0.0.1:8000
+    python3 dev.py test    # venv, install, run the test suite (extra arguments go to pytest)
+
+Needs only Python 3.11+. Everything is installed into ./.venv from the
+project's own files (pyproject.toml's `testing` extra).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".pmolib-installed"
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "changeme"
+
+
+def run(*args, **kwargs):
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=ROOT, **kwargs)
+
+
+def ensure_env():
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older Python
+        sys.exit("wagtail-pmolib needs Python 3.11 or newer.")
+    if not PYTHON.exists():
+        print(f"Creating a virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pyproject = ROOT / "pyproject.toml"
+    if not STAMP.exists() or STAMP.stat().st_mtime < pyproject.stat().st_mtime:
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[testing]")
+        STAMP.touch()
+
+
+def manage(*args, env=None):
+    run(PYTHON, ROOT / "example_site" / "manage.py", *args, env=env)
+
+
+def serve(extra):
+    ensure_env()
+    env = dict(os.environ)
+    manage("migrate", "--noinput", env=env)
+    manage("pmolib_demo", env=env)
+    create_admin = (
+        "from django.contrib.auth import get_user_model; U = get_user_model();\n"
+        f"U.objects.filter(username={ADMIN_USER!r}).exists() or "
+        f"U.objects.create_superuser({ADMIN_USER!r}, 'admin@example.com', {ADMIN_PASSWORD!r})"
+    )
+    manage("shell", "-c", create_admin, env=env)
+    print(
+        "\nThe example site: http://127.0.0.1:8000/library/\n"
+        f"Wagtail admin:    http://127.0.0.1:8000/admin/  (user {ADMIN_USER!r}, "
+        f"password {ADMIN_PASSWORD!r})\n",
+        flush=True,
+    )
+    manage("runserver", *(extra or ["127.0.0.1:8000"]), env=env)
+
+
+def test(extra):
+    ensure_env()
+    run(PYTHON, "-m", "pytest", *extra)
+
+
+def main(argv):
+    commands = {"serve": serve, "test": test}
+    if not argv or argv[0] not in commands:
+        sys.exit(__doc__)
+    commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)
+    except KeyboardInterrupt:
+        sys.exit(130)
