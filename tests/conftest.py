@@ -6,6 +6,7 @@ import shutil
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Site
@@ -72,10 +73,8 @@ def make_image(db):
 
         buffer = io.BytesIO()
         PILImage.new("RGB", size, color).save(buffer, "PNG")
-        image = Image(title=title)
-        image.file.save(
-            f"{title.lower().replace(' ', '-')}.png", ContentFile(buffer.getvalue()), save=False
-        )
+        name = f"{title.lower().replace(' ', '-')}.png"
+        image = Image(title=title, file=ImageFile(buffer, name=name))
         image.save()
         return image
 

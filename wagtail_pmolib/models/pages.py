@@ -23,6 +23,7 @@ from wagtail.search import index
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
+from ..recordings import RecordingStatus
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
 from ..toc import TocSection
 from .mixins import TableOfContentsMixin
@@ -379,7 +380,11 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
 
     def clean(self):
         super().clean()
-        self.has_recording = bool(self.recording)
+        self.has_recording = any(
+            child.value.get("status") != RecordingStatus.UNAVAILABLE
+            and (child.value.get("url") or child.value.get("video"))
+            for child in self.recording
+        )
         self.has_handouts = any(child.block_type in ("handout", "handouts") for child in self.body)
 
     @cached_property
