@@ -86,5 +86,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 WAGTAIL_SITE_NAME = "Test library"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "vtt", "mp4", "mp3", "txt"]
+# API v2 gives rich text as front-end HTML (fields and StreamField paragraphs alike).
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_FINDERS = [{"class": "tests.embed_finders.StubOEmbedFinder"}]

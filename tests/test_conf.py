@@ -51,9 +51,3 @@ def test_unknown_attribute():
     with pytest.raises(AttributeError):
         pmolib_settings.NOT_A_SETTING
 
-
-def test_session_fixture_builds_a_routable_tree(make_session, client):
-    session = make_session()
-    response = client.get(session.url)
-    assert response.status_code == 200
-    assert "PMO Conference 2021" in response.content.decode()

@@ -38,7 +38,7 @@ def human_size(size: int | None) -> str:
     if size is None or size < 0:
         return ""
     if size < 1024:
-        return _("1 byte") if size == 1 else _("%(n)s bytes") % {"n": size}
+        return _("1\u00a0byte") if size == 1 else _("%(n)s\u00a0bytes") % {"n": size}
     units = [_("KB"), _("MB"), _("GB"), _("TB")]
     value = size / 1024
     unit = 0

@@ -1,15 +1,22 @@
 """Fields for Wagtail's API v2 (``api_fields``): useful JSON, not database ids."""
 
 from rest_framework import serializers
+from wagtail.api.rich_text import APIRichText
 from wagtail.images.api.fields import ImageRenditionField
-from wagtail.rich_text import expand_db_html
 
 
 class RichTextAPIField(serializers.Field):
-    """Rich text as front-end HTML (internal links and embeds expanded)."""
+    """Rich text fields in the format Wagtail's API uses for rich text blocks.
+
+    That is ``WAGTAILAPI_RICH_TEXT_FORMAT`` (Wagtail's default is database HTML;
+    set it to ``"html"`` for front-end HTML), or a request's ``?rich_text_format=``,
+    so fields and StreamField paragraphs always agree.
+    """
 
     def to_representation(self, value):
-        return expand_db_html(value or "")
+        request = self.context.get("request")
+        asked = request.GET.get("rich_text_format") if request is not None else None
+        return APIRichText.serialize(value or "", format=APIRichText.resolve_format(asked))
 
 
 class ThemeAPIField(serializers.Field):

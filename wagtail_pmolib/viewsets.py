@@ -15,4 +15,7 @@ class SpeakerViewSet(SnippetViewSet):
     list_filter = ["organisation"]
     list_export = ["name", "role", "organisation", "bio"]
     search_fields = ["name", "organisation", "role"]
+    # Plain database matching: works on every database (SQLite's full-text
+    # index does not take per-field searches).
+    search_backend_name = None
     ordering = ["name"]

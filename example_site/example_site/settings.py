@@ -97,6 +97,8 @@ MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(REPO_DIR / "media")
 WAGTAIL_SITE_NAME = "PMO Conference Library"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "xlsx", "vtt", "mp4", "webm", "mp3", "txt"]
+# API v2 gives rich text as front-end HTML (fields and StreamField paragraphs alike).
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # The library, themed the way a host site would: our own base template (with

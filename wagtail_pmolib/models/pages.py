@@ -42,13 +42,14 @@ class LibraryPageMixin:
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["pmolib_base_template"] = pmolib_settings.BASE_TEMPLATE
+        context["breadcrumbs"] = self.get_breadcrumbs()
         context["pmolib_include_css"] = pmolib_settings.INCLUDE_CSS
         context["pmolib_include_js"] = pmolib_settings.INCLUDE_JS
         return context
 
     def get_breadcrumbs(self):
         """Live ancestors below the tree root, outermost first (one query)."""
-        if self.pk is None:
+        if not self.path:
             return []
         return list(Page.objects.ancestor_of(self).filter(depth__gt=1).order_by("depth"))
 
@@ -129,7 +130,7 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
 
 
 class LibraryIndexPage(AbstractLibraryIndexPage):
-    parent_page_types = ["wagtailcore.Page"]
+    # Any page may hold a library (no parent_page_types), e.g. a site's home page.
     subpage_types = ["wagtail_pmolib.ConferencePage"]
 
     class Meta:
@@ -390,7 +391,7 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
     @cached_property
     def edition(self):
         """The conference edition's title, e.g. "PMO Conference 2021"."""
-        parent = self.get_parent() if self.pk else None
+        parent = self.get_parent() if self.path else None
         return parent.title if parent else ""
 
     @property
@@ -406,14 +407,13 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        breadcrumbs = self.get_breadcrumbs()
+        breadcrumbs = context["breadcrumbs"]
         conference = breadcrumbs[-1] if breadcrumbs else None
         if conference is not None:
             self.edition = conference.title  # reuse the breadcrumbs query
         speakers = self.speakers
         prefetch_related_objects([s.photo for s in speakers if s.photo], "renditions")
         context.update(
-            breadcrumbs=breadcrumbs,
             conference=conference,
             speakers=speakers,
             title_separator=pmolib_settings.TITLE_SEPARATOR,
