@@ -86,6 +86,11 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}['INDEX_PAGE_SIZE'] must be between 1 and MAX_PAGE_SIZE."
             )
+        if not 8 <= values["ANCHOR_MAX_LENGTH"] <= 80:
+            # Heading blocks store anchors in a field of at most 80 characters.
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['ANCHOR_MAX_LENGTH'] must be between 8 and 80."
+            )
         if not 1 <= values["TOC_MIN_LEVEL"] <= values["TOC_MAX_LEVEL"] <= 6:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}: TOC_MIN_LEVEL and TOC_MAX_LEVEL must satisfy "

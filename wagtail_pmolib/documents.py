@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 # File types visitors know by another name than their extension.
 FRIENDLY_TYPES = {
@@ -38,11 +38,12 @@ def human_size(size: int | None) -> str:
     if size is None or size < 0:
         return ""
     if size < 1024:
-        return _("1\u00a0byte") if size == 1 else _("%(n)s\u00a0bytes") % {"n": size}
+        return ngettext("%(n)s\u00a0byte", "%(n)s\u00a0bytes", size) % {"n": size}
     units = [_("KB"), _("MB"), _("GB"), _("TB")]
     value = size / 1024
     unit = 0
-    while value >= 1024 and unit < len(units) - 1:
+    # Round before choosing the unit, so 1023.9 KB reads "1 MB", not "1024 KB".
+    while unit < len(units) - 1 and round(value, 0 if unit == 0 else 1) >= 1024:
         value /= 1024
         unit += 1
     if unit == 0:

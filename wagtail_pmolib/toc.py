@@ -49,28 +49,39 @@ def slugify_anchor(text: str, max_length: int | None = None) -> str:
 class AnchorRegistry:
     """Hands out unique anchor ids in document order: ``notes``, ``notes-2``, …"""
 
-    def __init__(self, reserved=()):
+    def __init__(self, reserved=(), kept=()):
         self.used = set(reserved)
+        # Anchors already stored on heading blocks: only those blocks may claim them.
+        self.kept = {slugify_anchor(a) for a in kept} - self.used
 
-    def claim(self, wanted: str) -> str | None:
+    def claim(self, wanted: str, *, kept: bool = False) -> str | None:
         base = slugify_anchor(wanted)
         if not base:
             return None
+        if kept and base in self.kept:
+            self.kept.discard(base)
+            self.used.add(base)
+            return base
         candidate, n = base, 1
-        while candidate in self.used:
+        while candidate in self.used or candidate in self.kept:
             n += 1
-            candidate = f"{base}-{n}"
+            suffix = f"-{n}"
+            stem = base[: max(pmolib_settings.ANCHOR_MAX_LENGTH - len(suffix), 1)].rstrip("-")
+            candidate = f"{stem}{suffix}"
         self.used.add(candidate)
         return candidate
 
 
 def heading_text(fragment: str) -> str:
     """The visible text of a heading's inner HTML, whitespace folded."""
-    text = BeautifulSoup(fragment, "html.parser").get_text(" ")
-    return " ".join(html.unescape(text).split())
+    soup = BeautifulSoup(fragment, "html.parser")
+    for br in soup.find_all("br"):
+        br.replace_with(" ")
+    return " ".join(soup.get_text().split())
 
 
-def _in_range(level: int) -> bool:
+def in_toc_range(level: int) -> bool:
+    """Whether headings of this level get anchors and a place in the table of contents."""
     return pmolib_settings.TOC_MIN_LEVEL <= level <= pmolib_settings.TOC_MAX_LEVEL
 
 
@@ -86,7 +97,7 @@ def annotate_html(source: str, registry: AnchorRegistry, headings: list) -> str:
         level = int(match.group(1))
         attrs = match.group(2) or ""
         inner = match.group(3)
-        if not _in_range(level):
+        if not in_toc_range(level):
             return match.group(0)
         attrs = ID_ATTR_RE.sub("", attrs)
         text = heading_text(inner)
@@ -99,47 +110,69 @@ def annotate_html(source: str, registry: AnchorRegistry, headings: list) -> str:
     return HEADING_RE.sub(replace, source or "")
 
 
+def _children(block, value):
+    """``(child_block, child_value, set_value)`` for each child of a struct, list or stream."""
+    if value is None:
+        return
+    if isinstance(block, blocks.StructBlock):
+        for name, child_block in block.child_blocks.items():
+            if name in value:
+                yield child_block, value[name], lambda v, name=name: value.__setitem__(name, v)
+    elif isinstance(block, (blocks.ListBlock, blocks.StreamBlock)):
+        children = value.bound_blocks if isinstance(block, blocks.ListBlock) else value
+        for child in children:
+            yield child.block, child.value, lambda v, child=child: setattr(child, "value", v)
+
+
+def _block_heading(block, value):
+    """``(level, text)`` of a heading-like block inside the TOC levels, else ``None``."""
+    toc_heading = getattr(block, "toc_heading", None)
+    if toc_heading is None or value is None:
+        return None
+    found = toc_heading(value)
+    if found is None or not in_toc_range(found[0]) or not found[1].strip():
+        return None
+    return found
+
+
+def kept_anchors(block, value) -> list[str]:
+    """The anchors already stored on heading blocks, in document order."""
+    found = []
+    if _block_heading(block, value) and value.get("anchor"):
+        found.append(value["anchor"])
+    for child_block, child_value, _set in _children(block, value):
+        found += kept_anchors(child_block, child_value)
+    return found
+
+
 def annotate_block(block, value, registry: AnchorRegistry, headings: list):
     """Walk a block value in document order, giving headings anchors.
 
     Returns the (possibly new) value. Blocks that carry a heading declare it with
     a ``toc_heading(value)`` method returning ``(level, text)`` or ``None`` and
-    keep the anchor in an ``anchor`` child; rich text gets ids in its HTML;
-    struct, list and stream blocks are walked into, so host sites' own
-    StreamFields work too.
+    keep the anchor in an ``anchor`` child; a stored anchor is kept so links to
+    it keep working. Rich text gets ids in its HTML; struct, list and stream
+    blocks are walked into, so host sites' own StreamFields work too.
     """
-    toc_heading = getattr(block, "toc_heading", None)
-    if toc_heading is not None and value is not None:
-        found = toc_heading(value)
-        if found is not None:
-            level, text = found
-            if _in_range(level) and text.strip():
-                wanted = value.get("anchor") or text
-                anchor = registry.claim(wanted) or registry.claim(text)
-                value["anchor"] = anchor or ""
-                if anchor:
-                    headings.append((level, anchor, " ".join(text.split())))
-            else:
-                value["anchor"] = ""
+    if getattr(block, "toc_heading", None) is not None and value is not None:
+        heading = _block_heading(block, value)
+        if heading is None:
+            value["anchor"] = ""
+        else:
+            level, text = heading
+            stored = value.get("anchor") or ""
+            anchor = (stored and registry.claim(stored, kept=True)) or registry.claim(text)
+            value["anchor"] = anchor or ""
+            if anchor:
+                headings.append((level, anchor, " ".join(text.split())))
     if isinstance(block, blocks.RichTextBlock):
         if value is None:
             return value
         source = value.source if isinstance(value, RichText) else str(value)
         annotated = annotate_html(source, registry, headings)
         return value if annotated == source else RichText(annotated)
-    if isinstance(block, blocks.StructBlock):
-        for name, child_block in block.child_blocks.items():
-            if name in value:
-                value[name] = annotate_block(child_block, value[name], registry, headings)
-        return value
-    if isinstance(block, blocks.ListBlock):
-        for child in value.bound_blocks:
-            child.value = annotate_block(child.block, child.value, registry, headings)
-        return value
-    if isinstance(block, blocks.StreamBlock):
-        for child in value:
-            child.value = annotate_block(child.block, child.value, registry, headings)
-        return value
+    for child_block, child_value, set_value in _children(block, value):
+        set_value(annotate_block(child_block, child_value, registry, headings))
     return value
 
 

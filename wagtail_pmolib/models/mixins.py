@@ -10,7 +10,15 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.fields import RichTextField, StreamField
 
-from ..toc import AnchorRegistry, TocSection, annotate_block, annotate_html, nest
+from ..toc import (
+    AnchorRegistry,
+    TocSection,
+    annotate_block,
+    annotate_html,
+    in_toc_range,
+    kept_anchors,
+    nest,
+)
 
 
 class TableOfContentsMixin(models.Model):
@@ -30,6 +38,8 @@ class TableOfContentsMixin(models.Model):
     )
 
     toc_fields: tuple[str, ...] = ("body",)
+    # Ids the page template itself uses; headings never get them.
+    reserved_anchor_ids: frozenset[str] = frozenset()
 
     class Meta:
         abstract = True
@@ -39,7 +49,17 @@ class TableOfContentsMixin(models.Model):
 
     def update_table_of_contents(self):
         sources = self.get_toc_sources()
-        registry = AnchorRegistry(reserved={s.id for s in sources if isinstance(s, TocSection)})
+        kept = []
+        for source in sources:
+            if not isinstance(source, TocSection):
+                field = self._meta.get_field(source)
+                if isinstance(field, StreamField):
+                    kept += kept_anchors(field.stream_block, getattr(self, source))
+        registry = AnchorRegistry(
+            reserved={s.id for s in sources if isinstance(s, TocSection)}
+            | set(self.reserved_anchor_ids),
+            kept=kept,
+        )
         headings: list = []
         language = None
         if getattr(settings, "WAGTAIL_I18N_ENABLED", False) and getattr(self, "locale_id", None):
@@ -47,7 +67,8 @@ class TableOfContentsMixin(models.Model):
         with translation.override(language) if language else nullcontext():
             for source in sources:
                 if isinstance(source, TocSection):
-                    headings.append((source.level, source.id, str(source.text)))
+                    if in_toc_range(source.level):
+                        headings.append((source.level, source.id, str(source.text)))
                     continue
                 field = self._meta.get_field(source)
                 value = getattr(self, source)

@@ -366,6 +366,9 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
     ]
 
     base_form_class = SessionPageForm
+    reserved_anchor_ids = frozenset(
+        {"main", "pmolib-title", "pmolib-toc-heading", "pmolib-related-heading", "feedback"}
+    )
 
     class Meta:
         abstract = True
