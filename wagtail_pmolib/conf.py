@@ -41,6 +41,10 @@ DEFAULTS = {
     "TOC_MAX_LEVEL": 4,
     # Longest anchor id generated from a heading's text.
     "ANCHOR_MAX_LENGTH": 64,
+    # Seconds to keep a rendered session article in Django's cache. Any change to
+    # library content invalidates it at once; this only bounds how long a
+    # fallback link (provider unreachable) can outlive an outage. 0 disables.
+    "FRAGMENT_CACHE_TIMEOUT": 600,
     # Seconds to keep a provider's player (oEmbed result) in Django's cache, on top
     # of Wagtail's embed table, so a page view costs no query for it. 0 disables.
     "EMBED_CACHE_TIMEOUT": 3600,
@@ -58,6 +62,7 @@ _INT_KEYS = {
     "ANCHOR_MAX_LENGTH",
     "EMBED_FAILURE_TIMEOUT",
     "EMBED_CACHE_TIMEOUT",
+    "FRAGMENT_CACHE_TIMEOUT",
 }
 
 

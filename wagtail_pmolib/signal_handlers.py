@@ -21,6 +21,9 @@ def fill_document_file_size(sender, instance, **kwargs):
 
 
 def register_signal_handlers():
+    from . import fragment_cache
+
+    fragment_cache.register_signal_handlers()
     pre_save.connect(
         fill_document_file_size,
         sender=get_document_model(),

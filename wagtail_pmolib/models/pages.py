@@ -6,6 +6,8 @@ can build its own page types from the same parts.
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -23,6 +25,7 @@ from wagtail.search import index
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
+from ..fragment_cache import fragment_key
 from ..recordings import RecordingStatus
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
 from ..toc import TocSection
@@ -31,6 +34,10 @@ from .mixins import TableOfContentsMixin
 ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 # The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
 NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
+
+# The columns a link to a session needs (title, URL, date); loading only these
+# keeps cross-link queries light.
+LINK_FIELDS = ("title", "slug", "url_path", "depth", "path", "starts_at", "locale_id")
 
 RECORDING_SECTION_ID = "session-recording"
 NOTES_SECTION_ID = "session-notes"
@@ -48,10 +55,23 @@ class LibraryPageMixin:
         return context
 
     def get_breadcrumbs(self):
-        """Live ancestors below the tree root, outermost first (one query)."""
+        """Ancestors below the tree root, outermost first.
+
+        Wagtail's routing leaves each page's parent on it (treebeard's
+        ``_cached_parent_obj``), so a page being served gets its breadcrumbs
+        without a query; elsewhere (previews, API, pages fetched by hand) one
+        query fetches them.
+        """
         if not self.path:
             return []
-        return list(Page.objects.ancestor_of(self).filter(depth__gt=1).order_by("depth"))
+        crumbs, page = [], self
+        while page.depth > 2:
+            page = getattr(page, "_cached_parent_obj", None)
+            if page is None:
+                return list(Page.objects.ancestor_of(self).filter(depth__gt=1).order_by("depth"))
+            crumbs.append(page)
+        crumbs.reverse()
+        return crumbs
 
 
 def exclude_restricted(queryset):
@@ -414,40 +434,53 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
         conference = breadcrumbs[-1] if breadcrumbs else None
         if conference is not None:
             self.edition = conference.title  # reuse the breadcrumbs query
-        speakers = self.speakers
-        prefetch_related_objects([s.photo for s in speakers if s.photo], "renditions")
+
+        # What the article needs beyond the page's own fields is computed only
+        # if the article is rendered, not when it comes from the fragment cache.
+        @functools.cache
+        def speakers():
+            found = self.speakers
+            prefetch_related_objects([s.photo for s in found if s.photo], "renditions")
+            return found
+
+        neighbours = functools.cache(lambda: self.get_neighbours(request))
         context.update(
             conference=conference,
             speakers=speakers,
+            previous_session=lambda: neighbours()["previous_session"],
+            next_session=lambda: neighbours()["next_session"],
+            other_sessions=functools.cache(
+                lambda: self.get_other_sessions_by_speakers(speakers(), request)
+            ),
             title_separator=pmolib_settings.TITLE_SEPARATOR,
             recording_section_id=RECORDING_SECTION_ID,
             notes_section_id=NOTES_SECTION_ID,
-            **self.get_neighbours(request),
-            other_sessions=self.get_other_sessions_by_speakers(speakers, request),
+            pmolib_fragment_key=fragment_key(self, request),
         )
         return context
 
     def get_neighbours(self, request=None):
-        """The previous and next session in the conference's running order (one query)."""
+        """The previous and next session in the conference's running order (one query).
+
+        Siblings with a view restriction of their own are skipped; restrictions
+        on the conference or above apply to this page too and were checked
+        before it was served.
+        """
         if self.pk is None:
             return {"previous_session": None, "next_session": None}
+        own_restriction = PageViewRestriction.objects.filter(page_id=models.OuterRef("pk"))
         siblings = list(
-            exclude_restricted(
-                type(self)
-                .objects.live()
-                .sibling_of(self, inclusive=True)
-                .select_related("theme")
-                .defer_streamfields()
-                .order_by(models.F("starts_at").asc(nulls_last=True), "path"),
-            )
+            type(self)
+            .objects.live()
+            .sibling_of(self, inclusive=True)
+            .filter(models.Q(pk=self.pk) | ~models.Exists(own_restriction))
+            .only(*LINK_FIELDS)
+            .order_by(models.F("starts_at").asc(nulls_last=True), "path")
         )
         ids = [s.pk for s in siblings]
         if self.pk not in ids:
             return {"previous_session": None, "next_session": None}
         i = ids.index(self.pk)
-        # Our own row came with its theme: save the template a query for it.
-        if self.theme_id == siblings[i].theme_id:
-            self.theme = siblings[i].theme
         return {
             "previous_session": siblings[i - 1] if i > 0 else None,
             "next_session": siblings[i + 1] if i + 1 < len(siblings) else None,
@@ -461,7 +494,7 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
             SessionPage.objects.live()
             .filter(session_speakers__speaker__in=[s.pk for s in speakers])
             .exclude(pk=self.pk)
-            .defer_streamfields()
+            .only(*LINK_FIELDS)
             .distinct()
             .order_by(models.F("starts_at").desc(nulls_last=True), "path")
         )

@@ -1,10 +1,43 @@
 """Template tags for host templates: ``{% load wagtail_pmolib_tags %}``."""
 
 from django import template
+from django.core.cache import cache
 
+from ..conf import pmolib_settings
 from ..documents import describe_document
 
 register = template.Library()
+
+
+class CachedFragmentNode(template.Node):
+    def __init__(self, nodelist, key):
+        self.nodelist = nodelist
+        self.key = key
+
+    def render(self, context):
+        key = self.key.resolve(context)
+        if not key:
+            return self.nodelist.render(context)
+        html = cache.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            cache.set(key, html, pmolib_settings.FRAGMENT_CACHE_TIMEOUT)
+        return html
+
+
+@register.tag
+def pmolib_cached(parser, token):
+    """Cache what it encloses under a key from the context; no key, no caching.
+
+    ``{% pmolib_cached pmolib_fragment_key %}…{% endpmolib_cached %}``
+    (see ``wagtail_pmolib.fragment_cache``).
+    """
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError(f"'{bits[0]}' takes one argument: the cache key.")
+    nodelist = parser.parse(("endpmolib_cached",))
+    parser.delete_first_token()
+    return CachedFragmentNode(nodelist, parser.compile_filter(bits[1]))
 
 
 @register.inclusion_tag("wagtail_pmolib/includes/toc.html")

@@ -119,9 +119,7 @@ def build_demo() -> DemoResult:
             conference,
             SessionPage,
             spec.get("slug") or slugify(spec["title"]),
-            lambda s=spec, c=conference: content.build_session(
-                c, s, speakers, documents, covers
-            ),
+            lambda s=spec, c=conference: content.build_session(c, s, speakers, documents, covers),
         )
         result.count("session pages", created)
         if spec["title"] == content.SEED_TITLE:

@@ -1,0 +1,495 @@
+#!/usr/bin/env python
+"""Speed and query-count benchmarks for wagtail-pmolib session pages.
+
+    .venv/bin/python benchmarks/run.py [--iterations 200] [--warmup 5]
+        [--database-url postgres://postgres@127.0.0.1:5432/test] [--check]
+        [--sql seed] [--output benchmarks/results/latest.json]
+
+Builds a throw-away database (see benchmarks/settings.py), fills it with the
+seed session, its variants and two plain Wagtail pages to compare with, then
+requests every page through Django's test client: a few warm-up requests,
+exact SQL query counts on a warm request, and ``--iterations`` timed rounds
+that visit the pages round-robin. Prints a table and the targets, writes JSON.
+See benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
+DEFAULT_OUTPUT = BENCH_DIR / "results" / "latest.json"
+
+# The pages of the report, in its order (benchmarks/content.py builds them).
+PAGE_KEYS = (
+    "bare",
+    "plain",
+    "seed",
+    "handouts-1",
+    "handouts-20",
+    "handout-blocks-20",
+    "speakers-1",
+    "speakers-6",
+)
+
+# Session pages are measured twice: as visitors usually get them (the rendered
+# article comes from the fragment cache) and with the article rendered anew
+# ("/miss": the first view after any content change).
+SESSION_KEYS = tuple(k for k in PAGE_KEYS if k not in ("bare", "plain"))
+
+MAX_SEED_QUERIES = 15
+MAX_TIME_RATIO = 1.2
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Time wagtail-pmolib session pages against a plain Wagtail page and "
+        "count their SQL queries."
+    )
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=200,
+        help="timed rounds; each round requests every page once (default: 200)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=5,
+        help="untimed requests per page before measuring (default: 5)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL"),
+        help="database server to use, as dj-database-url reads it (default: $DATABASE_URL, "
+        "else a SQLite file in a temporary folder). The database named in the URL is not "
+        "touched: a throw-away database 'pmolib_bench' is created on the same server and "
+        "dropped at the end.",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with status 1 when a target is missed (default: always exit 0)",
+    )
+    parser.add_argument(
+        "--check-queries",
+        action="store_true",
+        help="exit with status 1 when a query-count target is missed; timings are reported "
+        "but not judged (for CI, where the machine's speed varies)",
+    )
+    parser.add_argument(
+        "--sql",
+        action="append",
+        default=[],
+        metavar="PAGE",
+        help="print the SQL of one warm request to PAGE (a key from the table, or 'all'); "
+        "may be repeated",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        help="after the run, profile --iterations requests to PAGE with cProfile and print "
+        "the functions that cost most",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help=f"where to write the JSON results (default: {DEFAULT_OUTPUT.relative_to(REPO_DIR)})",
+    )
+    args = parser.parse_args(argv)
+    for key in [*args.sql, args.profile]:
+        if key is not None and key not in (*PAGE_KEYS, "all"):
+            parser.error(f"unknown page {key!r}; the pages are {', '.join(PAGE_KEYS)} (or 'all')")
+    if args.profile == "all":
+        parser.error("--profile takes one page")
+    if args.iterations < 1:
+        parser.error("--iterations must be at least 1")
+    if args.warmup < 1:
+        parser.error("--warmup must be at least 1 (the first request makes renditions and embeds)")
+    return args
+
+
+def setup_django(args, work_dir):
+    """Point Django at benchmarks.settings; must run before anything imports a model."""
+    if str(REPO_DIR) not in sys.path:
+        sys.path.insert(0, str(REPO_DIR))
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    os.environ["PMOLIB_BENCH_WORKDIR"] = str(work_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    import django
+
+    django.setup()
+
+
+# --- measuring -------------------------------------------------------------
+
+
+def with_miss_variants(pages):
+    import dataclasses
+
+    misses = [
+        dataclasses.replace(
+            bench, key=f"{bench.key}/miss", label=f"{bench.label} (not cached)", miss=True
+        )
+        for bench in pages
+        if bench.key in SESSION_KEYS
+    ]
+    return pages + misses
+
+
+def before_request(bench):
+    """For a /miss page, make the cached article stale (not timed)."""
+    if bench.miss:
+        from wagtail_pmolib.fragment_cache import bump_library_version
+
+        bump_library_version()
+
+
+def fetch(client, bench):
+    before_request(bench)
+    response = client.get(bench.url)
+    if response.status_code != 200:
+        raise SystemExit(f"{bench.key}: GET {bench.url} answered {response.status_code}")
+    return response
+
+
+def check_content(bench, html):
+    for text, count in bench.expect:
+        found = html.count(text)
+        if (count is None and not found) or (count is not None and found != count):
+            wanted = "at least once" if count is None else f"{count} time(s)"
+            raise SystemExit(
+                f"{bench.key}: expected {text!r} {wanted} in {bench.url}, found it {found} time(s)"
+            )
+
+
+def warm_up(client, pages, rounds):
+    """The first requests fill caches (embeds, renditions, site root paths, templates);
+    the last one's HTML is checked, so that a page that renders wrong stops the run."""
+    for _ in range(rounds):
+        for bench in pages:
+            response = fetch(client, bench)
+            bench.bytes = len(response.content)
+    for bench in pages:
+        check_content(bench, fetch(client, bench).content.decode())
+
+
+def count_queries(client, pages):
+    """Exact queries of a warm request, measured twice: they must not change between requests."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for bench in pages:
+        if not bench.miss:
+            fetch(client, bench)  # a /miss page measured before made it stale
+        runs = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as ctx:
+                fetch(client, bench)
+            runs.append([q["sql"] for q in ctx.captured_queries])
+        bench.sql = runs[-1]
+        bench.queries = len(runs[-1])
+        bench.queries_stable = len(runs[0]) == len(runs[1])
+
+
+def time_pages(client, pages, iterations):
+    """Round-robin: each round requests every page once, starting one page later each round,
+    so that drifting noise (CPU frequency, other processes, GC) is shared by all pages.
+
+    A "/miss" request makes every cached article stale, so each round times the
+    misses first, then re-warms the cached pages (untimed) and times them.
+    """
+    samples = {bench.key: [] for bench in pages}
+    misses = [bench for bench in pages if bench.miss]
+    others = [bench for bench in pages if not bench.miss]
+    gc.collect()
+    perf_counter = time.perf_counter
+
+    def timed(group, shift):
+        shift %= len(group)
+        for bench in group[shift:] + group[:shift]:
+            before_request(bench)
+            started = perf_counter()
+            response = client.get(bench.url)
+            elapsed = perf_counter() - started
+            if response.status_code != 200:
+                raise SystemExit(f"{bench.key}: GET {bench.url} answered {response.status_code}")
+            samples[bench.key].append(elapsed * 1000)
+
+    for i in range(iterations):
+        if misses:
+            timed(misses, i)
+            for bench in others:
+                fetch(client, bench)
+        timed(others, i)
+    return samples
+
+
+def summarise(values):
+    ordered = sorted(values)
+    return {
+        "median_ms": statistics.median(ordered),
+        "mean_ms": statistics.fmean(ordered),
+        "p90_ms": ordered[round(0.9 * (len(ordered) - 1))],
+        "min_ms": ordered[0],
+        "max_ms": ordered[-1],
+        "stdev_ms": statistics.stdev(ordered) if len(ordered) > 1 else 0.0,
+    }
+
+
+# --- targets -----------------------------------------------------------------
+
+
+def evaluate_targets(by_key, ratio):
+    def same_queries(a, b):
+        qa, qb = by_key[a].queries, by_key[b].queries
+        return {
+            "kind": "queries",
+            "name": f"queries identical: {a} vs {b}",
+            "value": f"{qa} vs {qb}",
+            "limit": "equal",
+            "passed": qa == qb,
+        }
+
+    def seed_queries(key):
+        queries = by_key[key].queries
+        return {
+            "kind": "queries",
+            "name": f"queries of the {key} page",
+            "value": queries,
+            "limit": f"<= {MAX_SEED_QUERIES}",
+            "passed": queries <= MAX_SEED_QUERIES,
+        }
+
+    return [
+        same_queries("handouts-1/miss", "handouts-20/miss"),
+        same_queries("seed/miss", "handout-blocks-20/miss"),
+        same_queries("speakers-1/miss", "speakers-6/miss"),
+        same_queries("handouts-1", "handouts-20"),
+        same_queries("speakers-1", "speakers-6"),
+        seed_queries("seed"),
+        seed_queries("seed/miss"),
+        {
+            "kind": "time",
+            "name": "median time ratio seed / plain",
+            "value": round(ratio, 3),
+            "limit": f"<= {MAX_TIME_RATIO}",
+            "passed": ratio <= MAX_TIME_RATIO,
+        },
+    ]
+
+
+# --- reporting ---------------------------------------------------------------
+
+
+def database_version(connection):
+    if connection.vendor == "sqlite":
+        return ".".join(str(p) for p in connection.Database.sqlite_version_info)
+    if connection.vendor == "postgresql":
+        version = connection.pg_version  # e.g. 150020
+        return f"{version // 10000}.{version % 10000}"
+    return ""
+
+
+def environment(args):
+    import django
+    import wagtail
+    from django.db import connection
+
+    return {
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "wagtail": wagtail.__version__,
+        "database": connection.vendor,
+        "database_version": database_version(connection),
+        "database_name": connection.settings_dict["NAME"],
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "iterations": args.iterations,
+        "warmup": args.warmup,
+    }
+
+
+def print_report(env, pages, ratios, targets):
+    print()
+    print(
+        f"wagtail-pmolib benchmarks — {env['database']} {env['database_version']}, "
+        f"Python {env['python']}, Django {env['django']}, Wagtail {env['wagtail']}, "
+        f"{env['iterations']} rounds after {env['warmup']} warm-up requests per page"
+    )
+    print(
+        f"{env['cpus']} CPUs, load average at the end {env['load_average'][0]} "
+        "(other work on the machine slows every page alike; ratios and query counts hold)"
+    )
+    print()
+    header = (
+        f"{'page':<23} {'what':<46} {'median ms':>9} {'p90 ms':>8} {'min ms':>8} "
+        f"{'queries':>7} {'KB':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for bench in pages:
+        s = bench.stats
+        queries = f"{bench.queries}{'' if bench.queries_stable else '*'}"
+        print(
+            f"{bench.key:<23} {bench.label:<46} {s['median_ms']:>9.2f} {s['p90_ms']:>8.2f} "
+            f"{s['min_ms']:>8.2f} {queries:>7} {bench.bytes / 1024:>6.1f}"
+        )
+    if not all(bench.queries_stable for bench in pages):
+        print("* the query count changed between two warm requests: something is not cached")
+    print()
+    print(
+        f"seed / plain median time: {ratios['seed_over_plain']:.2f}×   "
+        f"seed/miss / plain: {ratios['seed_miss_over_plain']:.2f}×   "
+        f"seed / bare: {ratios['seed_over_bare']:.2f}×   "
+        f"plain / bare: {ratios['plain_over_bare']:.2f}×"
+    )
+    print()
+    print("targets")
+    for target in targets:
+        verdict = "PASS" if target["passed"] else "FAIL"
+        print(
+            f"  {verdict}  {target['name']:<46} {target['value']!s:>8}  (target {target['limit']})"
+        )
+
+
+def print_sql(pages, wanted):
+    keys = {bench.key for bench in pages} if "all" in wanted else set(wanted)
+    for bench in pages:
+        if bench.key not in keys:
+            continue
+        print()
+        print(f"SQL of one warm request to {bench.key} ({bench.url}): {bench.queries} queries")
+        for n, sql in enumerate(bench.sql, 1):
+            print(f"  {n:>2}. {sql}")
+
+
+def profile_page(client, bench, iterations, limit=40):
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(iterations):
+        client.get(bench.url)
+    profiler.disable()
+    print()
+    print(
+        f"cProfile of {iterations} requests to {bench.key} ({bench.url}); "
+        "the timings above were taken without the profiler"
+    )
+    stats = pstats.Stats(profiler, stream=sys.stdout).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(limit)
+    stats.sort_stats("tottime").print_stats(limit // 2)
+
+
+def write_json(path, env, pages, ratios, targets):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "environment": env,
+        "pages": {
+            bench.key: {
+                "label": bench.label,
+                "url": bench.url,
+                "depth": bench.page.depth,
+                "page_type": f"{bench.page._meta.app_label}.{type(bench.page).__name__}",
+                **{k: round(v, 4) for k, v in bench.stats.items()},
+                "queries": bench.queries,
+                "queries_stable": bench.queries_stable,
+                "bytes": bench.bytes,
+                "sql": bench.sql,
+            }
+            for bench in pages
+        },
+        "ratios": {k: round(v, 4) for k, v in ratios.items()},
+        "targets": targets,
+        "passed": all(t["passed"] for t in targets),
+    }
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# --- main --------------------------------------------------------------------
+
+
+def run(args):
+    from django.db import connection
+    from django.test import Client
+
+    from benchmarks import content
+
+    old_name = connection.settings_dict["NAME"]
+    print(f"Creating the benchmark database on {connection.vendor} …", flush=True)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        pages = content.build()
+        assert tuple(bench.key for bench in pages) == PAGE_KEYS
+        pages = with_miss_variants(pages)
+        client = Client()
+        print(f"Warming up ({args.warmup} requests per page) …", flush=True)
+        warm_up(client, pages, args.warmup)
+        count_queries(client, pages)
+        print(f"Timing {args.iterations} rounds of {len(pages)} pages …", flush=True)
+        samples = time_pages(client, pages, args.iterations)
+        for bench in pages:
+            bench.stats = summarise(samples[bench.key])
+        by_key = {bench.key: bench for bench in pages}
+        median = {key: bench.stats["median_ms"] for key, bench in by_key.items()}
+        ratios = {
+            "seed_over_plain": median["seed"] / median["plain"],
+            "seed_miss_over_plain": median["seed/miss"] / median["plain"],
+            "seed_over_bare": median["seed"] / median["bare"],
+            "plain_over_bare": median["plain"] / median["bare"],
+        }
+        targets = evaluate_targets(by_key, ratios["seed_over_plain"])
+        env = environment(args)
+        print_report(env, pages, ratios, targets)
+        if args.sql:
+            print_sql(pages, args.sql)
+        if args.profile:
+            profile_page(client, by_key[args.profile], args.iterations)
+        write_json(args.output, env, pages, ratios, targets)
+        print()
+        print(f"JSON written to {args.output}")
+        return targets
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    args.output = args.output.resolve()
+    work_dir = Path(tempfile.mkdtemp(prefix="pmolib-bench-"))
+    try:
+        setup_django(args, work_dir)
+        targets = run(args)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    if args.check and not all(t["passed"] for t in targets):
+        print("Some targets were missed (--check): exit status 1.")
+        return 1
+    if args.check_queries and not all(t["passed"] for t in targets if t["kind"] == "queries"):
+        print("Some query-count targets were missed (--check-queries): exit status 1.")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
