@@ -283,6 +283,8 @@ class ChapterBlock(blocks.StructBlock):
     class Meta:
         icon = "time"
         label = _("Chapter")
+        description = _("A point in the recording visitors can jump to.")
+        preview_value = {"time": "4:30", "title": "The SORE framework"}
 
 
 class RecordingBlock(blocks.StructBlock):

@@ -105,7 +105,7 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
+    api_fields = [APIField("intro", serializer=RichTextAPIField())]
 
     class Meta:
         abstract = True
@@ -224,7 +224,7 @@ class AbstractConferencePage(LibraryPageMixin, Page):
         APIField("end_date"),
         APIField("venue"),
         APIField("city"),
-        APIField("intro"),
+        APIField("intro", serializer=RichTextAPIField()),
         APIField("themes"),
     ]
 
