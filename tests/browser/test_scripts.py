@@ -1,0 +1,150 @@
+"""The library's script in a real browser: Debian's Chromium driven by Playwright.
+
+Skipped when Playwright or Chromium is not installed, unless PMOLIB_REQUIRE_BROWSER=1
+(as CI sets it), which turns a missing browser into a failure.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from ..conftest import paragraph, recording_value
+
+CHROMIUM = os.environ.get("PMOLIB_CHROMIUM", "/usr/bin/chromium")
+REQUIRED = os.environ.get("PMOLIB_REQUIRE_BROWSER") == "1"
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+if sync_playwright is None or not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+    if REQUIRED:
+        raise RuntimeError(f"Browser tests need Playwright and Chromium at {CHROMIUM}.")
+    pytestmark = pytest.mark.skip(reason=f"Playwright or Chromium ({CHROMIUM}) not installed")
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site_root(transactional_db):
+    """The default site and its root page (a transactional test's flush removed
+    what Wagtail's migrations made)."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page, Site
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is not None:
+        return site.root_page
+    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    Locale.objects.get_or_create(language_code=language)
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    home = root.add_child(title="Home", slug="home")
+    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+    return home
+
+
+@pytest.fixture
+def session_url(live_server, make_session, speaker):
+    notes = "".join(
+        f"<h3>Part {n}</h3>" + "<p>Notes for this part of the session.</p>" * 30
+        for n in range(1, 5)
+    )
+    session = make_session(
+        speakers=[speaker],
+        recording=recording_value(chapters=[{"time": "1:05", "title": "The SORE framework"}]),
+        body=[paragraph("<p>Body.</p>")],
+        notes=notes,
+    )
+    return live_server.url + session.url
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    outside = []
+
+    def block_outside(route):
+        outside.append(route.request.url)
+        route.abort()
+
+    # Nothing but our own server may be contacted.
+    context.route(lambda url: not url.startswith("http://localhost"), block_outside)
+    page = context.new_page()
+    page.outside_requests = outside
+    yield page
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_viewing_a_session_makes_no_third_party_request(page, session_url):
+    page.goto(session_url.replace("127.0.0.1", "localhost"))
+    page.wait_for_load_state("networkidle")
+    assert page.outside_requests == []
+    assert page.locator("iframe").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_play_loads_the_provider_player_in_place(page, session_url):
+    page.goto(session_url.replace("127.0.0.1", "localhost"))
+    page.click("[data-pmolib-facade]")
+    iframe = page.locator("[data-pmolib-player] iframe")
+    assert iframe.count() == 1
+    src = iframe.get_attribute("src")
+    assert src.startswith("https://www.youtube.com/embed/")
+    assert "autoplay=1" in src
+    assert page.locator("[data-pmolib-facade]").count() == 0
+    assert page.url.startswith("http://localhost")  # the visitor stayed on the page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chapter_link_starts_the_player_at_its_time(page, session_url):
+    page.goto(session_url.replace("127.0.0.1", "localhost"))
+    page.click("[data-pmolib-seek='65']")
+    src = page.locator("[data-pmolib-player] iframe").get_attribute("src")
+    assert "start=65" in src
+    assert page.url.startswith("http://localhost")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_table_of_contents_follows_the_reader(page, session_url):
+    page.goto(session_url.replace("127.0.0.1", "localhost"))
+    page.evaluate("document.getElementById('part-3').scrollIntoView()")
+    page.wait_for_function(
+        "document.querySelector('.pmolib-toc a[aria-current=\"true\"]')"
+        " && document.querySelector('.pmolib-toc a[aria-current=\"true\"]')"
+        ".getAttribute('href') === '#part-3'"
+    )
+    # Sticky beside the notes on a wide screen: still in view after scrolling.
+    box = page.locator(".pmolib-toc").bounding_box()
+    assert box is not None and 0 <= box["y"] < 800
+
+
+@pytest.mark.django_db(transaction=True)
+def test_print_button_appears_with_javascript(page, session_url):
+    page.goto(session_url.replace("127.0.0.1", "localhost"))
+    assert page.locator("[data-pmolib-print]").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator(".pmolib-recording__player").is_visible()
+    assert page.locator(".pmolib-toc").is_visible()
