@@ -65,9 +65,7 @@ class PagesAPITests(TestCase):
             theme=cls.theme,
             starts_at=at(2021, 11, 2, 11),
             duration_minutes=45,
-            abstract=(
-                f'<p>Visit <a linktype="page" id="{cls.library.pk}">the library</a>.</p>'
-            ),
+            abstract=(f'<p>Visit <a linktype="page" id="{cls.library.pk}">the library</a>.</p>'),
             recording=recording_stream(),
             body=[
                 ("heading", {"text": "Handout – The SORE Framework", "level": "h2", "anchor": ""}),
@@ -114,8 +112,18 @@ class PagesAPITests(TestCase):
         self.assertEqual(item["id"], self.session.pk)
         self.assertEqual(item["meta"]["type"], "wagtail_pmolib.SessionPage")
         for field in (
-            "edition", "full_title", "abstract", "speakers", "theme", "recording", "body",
-            "notes", "table_of_contents", "starts_at", "duration_minutes", "has_recording",
+            "edition",
+            "full_title",
+            "abstract",
+            "speakers",
+            "theme",
+            "recording",
+            "body",
+            "notes",
+            "table_of_contents",
+            "starts_at",
+            "duration_minutes",
+            "has_recording",
             "has_handouts",
         ):
             self.assertIn(field, item)
@@ -196,13 +204,14 @@ class PagesAPITests(TestCase):
 
     def test_body_handouts_describe_their_document(self):
         body = self.session_detail()["body"]
-        self.assertEqual(
-            [b["type"] for b in body], ["heading", "handout", "handouts", "paragraph"]
-        )
+        self.assertEqual([b["type"] for b in body], ["heading", "handout", "handouts", "paragraph"])
         self.assertEqual(
             body[0]["value"],
-            {"text": "Handout – The SORE Framework", "level": 2,
-             "anchor": "handout-the-sore-framework"},
+            {
+                "text": "Handout – The SORE Framework",
+                "level": 2,
+                "anchor": "handout-the-sore-framework",
+            },
         )
         handout = body[1]["value"]
         self.assertEqual(handout["title"], "The SORE Framework")

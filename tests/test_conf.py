@@ -50,4 +50,3 @@ def test_not_a_dict():
 def test_unknown_attribute():
     with pytest.raises(AttributeError):
         pmolib_settings.NOT_A_SETTING
-

@@ -45,8 +45,15 @@ def snapshot():
     return {
         "pages": list(
             Page.objects.order_by("pk").values_list(
-                "pk", "path", "slug", "title", "live", "has_unpublished_changes",
-                "latest_revision_id", "first_published_at", "last_published_at",
+                "pk",
+                "path",
+                "slug",
+                "title",
+                "live",
+                "has_unpublished_changes",
+                "latest_revision_id",
+                "first_published_at",
+                "last_published_at",
             )
         ),
         "revisions": list(Revision.objects.order_by("pk").values_list("pk", "created_at")),

@@ -258,9 +258,7 @@ class SessionAdminCreationTests(WagtailPageTestCase):
             "duration_minutes": "45",
             "session_speakers": inline_formset([{"speaker": str(s.pk)} for s in self.speakers]),
             "abstract": rich_text("<p>How the PMO can step up.</p>", features=ABSTRACT_FEATURES),
-            "recording": streamfield(
-                [("recording", recording_form_value(chapters=CHAPTERS))]
-            ),
+            "recording": streamfield([("recording", recording_form_value(chapters=CHAPTERS))]),
             "body": streamfield(
                 [
                     ("heading", {"text": "Key takeaways", "level": "h2", "anchor": ""}),
@@ -282,9 +280,7 @@ class SessionAdminCreationTests(WagtailPageTestCase):
                     ),
                 ]
             ),
-            "notes": rich_text(
-                "<h3>What we learned</h3><p>Plenty.</p>", features=NOTES_FEATURES
-            ),
+            "notes": rich_text("<h3>What we learned</h3><p>Plenty.</p>", features=NOTES_FEATURES),
         }
         data.update(overrides)
         return nested_form_data(data)
@@ -311,17 +307,13 @@ class SessionAdminCreationTests(WagtailPageTestCase):
                     "id": "key-takeaways",
                     "text": "Key takeaways",
                     "level": 2,
-                    "children": [
-                        toc_item("negotiation", "Negotiation", 3)
-                    ],
+                    "children": [toc_item("negotiation", "Negotiation", 3)],
                 },
                 {
                     "id": "session-notes",
                     "text": "Session Notes",
                     "level": 2,
-                    "children": [
-                        toc_item("what-we-learned", "What we learned", 3)
-                    ],
+                    "children": [toc_item("what-we-learned", "What we learned", 3)],
                 },
             ],
         )
@@ -458,18 +450,29 @@ class WagtailAssertionsTests(WagtailPageTestCase):
                 "starts_at": "",
                 "duration_minutes": "",
                 "session_speakers": inline_formset(
-                    [{"speaker": str(link.speaker_id), "id": str(link.pk)}
-                     for link in page.session_speakers.all()],
+                    [
+                        {"speaker": str(link.speaker_id), "id": str(link.pk)}
+                        for link in page.session_speakers.all()
+                    ],
                     initial=page.session_speakers.count(),
                 ),
                 "abstract": rich_text(page.abstract, features=ABSTRACT_FEATURES),
                 "recording": streamfield([("recording", recording_form_value())]),
                 "body": streamfield(
                     [
-                        ("heading", {"text": "Handout – The SORE Framework", "level": "h2",
-                                     "anchor": ""}),
-                        ("handout", {"document": str(document.pk), "title": "",
-                                     "description": "", "cover": ""}),
+                        (
+                            "heading",
+                            {"text": "Handout – The SORE Framework", "level": "h2", "anchor": ""},
+                        ),
+                        (
+                            "handout",
+                            {
+                                "document": str(document.pk),
+                                "title": "",
+                                "description": "",
+                                "cover": "",
+                            },
+                        ),
                     ]
                 ),
                 "notes": rich_text(page.notes, features=NOTES_FEATURES),
@@ -565,11 +568,15 @@ class SessionPageTests(WagtailPageTestCase):
         restrict(cls.private_sibling)
 
         cls.by_lindsay_2022 = build_session(
-            cls.conference_2022, "Stakeholders revisited", speakers=[cls.lindsay],
+            cls.conference_2022,
+            "Stakeholders revisited",
+            speakers=[cls.lindsay],
             starts_at=at(2022, 11, 1, 10),
         )
         cls.by_eileen_2022 = build_session(
-            cls.conference_2022, "Hierarchy, again", speakers=[cls.eileen],
+            cls.conference_2022,
+            "Hierarchy, again",
+            speakers=[cls.eileen],
             starts_at=at(2022, 11, 1, 14),
         )
         cls.draft_by_lindsay = build_session(
@@ -596,9 +603,7 @@ class SessionPageTests(WagtailPageTestCase):
         return response
 
     def test_full_title_is_edition_separator_title(self):
-        self.assertEqual(
-            self.session.full_title, "PMO Conference 2021 \\\\ " + SEED_TITLE
-        )
+        self.assertEqual(self.session.full_title, "PMO Conference 2021 \\\\ " + SEED_TITLE)
         self.assertEqual(self.session.edition, "PMO Conference 2021")
 
     def test_heading_shows_edition_two_backslashes_and_title(self):
@@ -850,9 +855,7 @@ class LibraryIndexTests(WagtailPageTestCase):
         )
         card = soup_of(self.get()).select(".pmolib-card")[0]
         self.assertIn("Recorded", text_of(card))
-        self.assertEqual(
-            [text_of(li) for li in card.select(".pmolib-badge")], ["Recording"]
-        )
+        self.assertEqual([text_of(li) for li in card.select(".pmolib-badge")], ["Recording"])
 
     @override_settings(WAGTAIL_PMOLIB={"INDEX_PAGE_SIZE": 4})
     def test_paginates_by_index_page_size(self):
@@ -896,7 +899,9 @@ class LibraryIndexTests(WagtailPageTestCase):
         def add_sessions(start, count):
             for n in range(start, start + count):
                 build_session(
-                    conferences[n % 3], f"Counted {n}", speakers=[speaker],
+                    conferences[n % 3],
+                    f"Counted {n}",
+                    speakers=[speaker],
                     starts_at=at(2021, 1, 1 + n, 9),
                 )
 
@@ -934,15 +939,25 @@ class ConferencePageTests(WagtailPageTestCase):
             city="London",
         )
         themes = {t.name: t for t in cls.conference.themes.all()}
-        build_session(cls.conference, "People first", theme=themes["PMO People"],
-                      starts_at=at(2021, 11, 2, 9))
-        build_session(cls.conference, "Services late", theme=themes["PMO Services"],
-                      starts_at=at(2021, 11, 3, 9))
+        build_session(
+            cls.conference, "People first", theme=themes["PMO People"], starts_at=at(2021, 11, 2, 9)
+        )
+        build_session(
+            cls.conference,
+            "Services late",
+            theme=themes["PMO Services"],
+            starts_at=at(2021, 11, 3, 9),
+        )
         build_session(cls.conference, "No theme", starts_at=at(2021, 11, 2, 12))
-        build_session(cls.conference, "Services early", theme=themes["PMO Services"],
-                      starts_at=at(2021, 11, 2, 10))
-        build_session(cls.conference, "Draft in practice", theme=themes["PMO in Practice"],
-                      publish=False)
+        build_session(
+            cls.conference,
+            "Services early",
+            theme=themes["PMO Services"],
+            starts_at=at(2021, 11, 2, 10),
+        )
+        build_session(
+            cls.conference, "Draft in practice", theme=themes["PMO in Practice"], publish=False
+        )
 
     def test_groups_sessions_by_theme_in_theme_order(self):
         response = self.client.get(self.conference.url)
@@ -971,9 +986,13 @@ class ConferencePageTests(WagtailPageTestCase):
 
         def add(start, count):
             for n in range(start, start + count):
-                build_session(conference, f"Counted {n}", speakers=[speaker],
-                              theme=themes[n % 2] if n % 3 else None,
-                              starts_at=at(2021, 1, 1 + n, 9))
+                build_session(
+                    conference,
+                    f"Counted {n}",
+                    speakers=[speaker],
+                    theme=themes[n % 2] if n % 3 else None,
+                    starts_at=at(2021, 1, 1 + n, 9),
+                )
 
         def measure():
             self.client.get(conference.url)  # warm up

@@ -30,7 +30,6 @@ CSS = "wagtail_pmolib/css/pmolib.css"
 JS = "wagtail_pmolib/js/pmolib.js"
 
 
-
 class prepend_testextends(modify_settings):
     """``modify_settings(INSTALLED_APPS={"prepend": "tests.testextends"})``, as wagtailmedia does.
 
@@ -200,7 +199,7 @@ class RenderedTemplatesTests(TestCase):
             breadcrumbs = soup.find("nav", attrs={"aria-label": "Breadcrumbs"})
             self.assertIsNotNone(breadcrumbs, page)
             items = [text_of(li) for li in breadcrumbs.find_all("li")]
-            self.assertEqual(items[-len(expected):], expected)
+            self.assertEqual(items[-len(expected) :], expected)
             self.assertEqual(text_of(breadcrumbs.find(attrs={"aria-current": "page"})), page.title)
 
     def test_session_page_has_a_labelled_table_of_contents_nav(self):

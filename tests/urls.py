@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    path("", include("wagtail_pmolib.urls")),
     path("", include(wagtail_urls)),
 ]

@@ -13,6 +13,8 @@ values are cached and reloaded on ``setting_changed``, so ``override_settings``
 works in tests.
 """
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -51,6 +53,29 @@ DEFAULTS = {
     # Seconds to remember that an oEmbed lookup failed, so a provider outage does
     # not make every page view wait for it again. 0 disables the memory.
     "EMBED_FAILURE_TIMEOUT": 300,
+    # --- Feedback ("Was this article helpful?") ---
+    # Longest comment a visitor may send, in characters.
+    "COMMENT_MAX_LENGTH": 2000,
+    # Submissions one visitor may make in RATE_LIMIT_PERIOD seconds, across all
+    # pages. Counted in Django's default cache: production needs a shared cache
+    # (Redis, Memcached) or each process counts on its own.
+    "RATE_LIMIT": 10,
+    "RATE_LIMIT_PERIOD": 60,
+    # Take the visitor's address from the first X-Forwarded-For entry. Only
+    # behind a proxy that sets it: otherwise visitors can forge it.
+    "TRUST_X_FORWARDED_FOR": False,
+    # The signed first-party cookie that recognises a visitor who is not signed in.
+    "VISITOR_COOKIE_NAME": "pmolib_visitor",
+    "VISITOR_COOKIE_MAX_AGE": 60 * 60 * 24 * 365,
+    # User agents whose submissions are answered but not counted (a regular
+    # expression, matched case-insensitively).
+    "BOT_USER_AGENTS": (
+        r"bot\b|crawl|spider|slurp|bingpreview|facebookexternalhit|embedly|"
+        r"scrapy|phantomjs|lighthouse|pingdom|uptime"
+    ),
+    # Weight of the prior in the ratings report's Bayesian average: how many
+    # ratings at the library-wide mean every page starts with.
+    "BAYESIAN_PRIOR_WEIGHT": 5,
 }
 
 _INT_KEYS = {
@@ -63,6 +88,11 @@ _INT_KEYS = {
     "EMBED_FAILURE_TIMEOUT",
     "EMBED_CACHE_TIMEOUT",
     "FRAGMENT_CACHE_TIMEOUT",
+    "COMMENT_MAX_LENGTH",
+    "RATE_LIMIT",
+    "RATE_LIMIT_PERIOD",
+    "VISITOR_COOKIE_MAX_AGE",
+    "BAYESIAN_PRIOR_WEIGHT",
 }
 
 
@@ -91,6 +121,16 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}['INDEX_PAGE_SIZE'] must be between 1 and MAX_PAGE_SIZE."
             )
+        if values["RATE_LIMIT"] < 1 or values["RATE_LIMIT_PERIOD"] < 1:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}: RATE_LIMIT and RATE_LIMIT_PERIOD must be at least 1."
+            )
+        try:
+            values["BOT_USER_AGENTS_RE"] = re.compile(values["BOT_USER_AGENTS"], re.IGNORECASE)
+        except (TypeError, re.error) as exc:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['BOT_USER_AGENTS'] is not a regular expression: {exc}"
+            ) from None
         if not 8 <= values["ANCHOR_MAX_LENGTH"] <= 80:
             # Heading blocks store anchors in a field of at most 80 characters.
             raise ImproperlyConfigured(
@@ -104,7 +144,7 @@ class PmolibSettings:
         return values
 
     def __getattr__(self, name):
-        if name not in DEFAULTS:
+        if name not in DEFAULTS and name != "BOT_USER_AGENTS_RE":
             raise AttributeError(f"{SETTING_NAME} has no key {name!r}")
         if self._cached is None:
             self._cached = self._load()

@@ -20,10 +20,27 @@ def fill_document_file_size(sender, instance, **kwargs):
         logger.warning("Could not read the size of document file %s: %s", instance.file.name, exc)
 
 
+def recount_feedback_summary(sender, instance, **kwargs):
+    """Keep a page's summary equal to its votes when editors change or delete feedback
+    (status Spam takes a rating out of the summary) or feedback is purged."""
+    from .feedback.votes import request_recount
+
+    if kwargs.get("created") or instance.rating is None:
+        return
+    request_recount(instance.page_id)
+
+
 def register_signal_handlers():
+    from django.db.models.signals import post_delete, post_save
+
     from . import fragment_cache
+    from .feedback import settings as feedback_settings
+    from .models import Feedback
 
     fragment_cache.register_signal_handlers()
+    feedback_settings.register_signal_handlers()
+    post_save.connect(recount_feedback_summary, sender=Feedback, dispatch_uid="pmolib_recount_s")
+    post_delete.connect(recount_feedback_summary, sender=Feedback, dispatch_uid="pmolib_recount_d")
     pre_save.connect(
         fill_document_file_size,
         sender=get_document_model(),

@@ -27,4 +27,8 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Feedback endpoints ({page.url}feedback/) first, then Wagtail's pages.
+    path("", include("wagtail_pmolib.urls")),
+    path("", include(wagtail_urls)),
+]

@@ -1,4 +1,5 @@
-from .mixins import TableOfContentsMixin
+from .feedback import Feedback, FeedbackStatus, RatingSummary
+from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import (
     AbstractConferencePage,
     AbstractLibraryIndexPage,
@@ -9,6 +10,7 @@ from .pages import (
     SessionPage,
     SessionSpeaker,
 )
+from .settings import FeedbackSettings
 from .speakers import AbstractSpeaker, Speaker
 
 __all__ = [
@@ -18,7 +20,12 @@ __all__ = [
     "AbstractSpeaker",
     "ConferencePage",
     "ConferenceTheme",
+    "Feedback",
+    "FeedbackMixin",
+    "FeedbackSettings",
+    "FeedbackStatus",
     "LibraryIndexPage",
+    "RatingSummary",
     "SessionPage",
     "SessionSpeaker",
     "Speaker",

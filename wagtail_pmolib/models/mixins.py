@@ -90,3 +90,53 @@ class TableOfContentsMixin(models.Model):
     @property
     def table_of_contents(self) -> list[dict]:
         return self.toc or []
+
+
+class FeedbackMixin(models.Model):
+    """ "Was this article helpful?" for any page type.
+
+    Adds a per-page switch, the feedback endpoint ``{page.url}feedback/`` (POST)
+    and a ``feedback`` entry in the page's template context; render it with
+    ``{% include "wagtail_pmolib/includes/feedback.html" %}`` outside any
+    cached fragment. Mount ``wagtail_pmolib.urls`` so the endpoint takes
+    token-less POSTs from cached pages (see the README).
+    """
+
+    feedback_enabled = models.BooleanField(
+        _("visitor feedback"),
+        default=True,
+        help_text=_("Show “Was this article helpful?” and accept ratings and comments."),
+    )
+
+    FEEDBACK_ROUTE = "feedback"
+
+    class Meta:
+        abstract = True
+
+    def route(self, request, path_components):
+        if (
+            list(path_components) == [self.FEEDBACK_ROUTE]
+            and not self.get_children().filter(slug=self.FEEDBACK_ROUTE).exists()
+        ):
+            from wagtail.url_routing import RouteResult
+
+            if not self.live:
+                from django.http import Http404
+
+                raise Http404
+            return RouteResult(self, kwargs={"pmolib_feedback": True})
+        return super().route(request, path_components)
+
+    def serve(self, request, *args, pmolib_feedback=False, **kwargs):
+        if pmolib_feedback:
+            from ..views import feedback_view
+
+            return feedback_view(request, self)
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        from ..feedback.context import feedback_context
+
+        context["feedback"] = feedback_context(self, request)
+        return context

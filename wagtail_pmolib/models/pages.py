@@ -29,7 +29,7 @@ from ..fragment_cache import fragment_key
 from ..recordings import RecordingStatus
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
 from ..toc import TocSection
-from .mixins import TableOfContentsMixin
+from .mixins import FeedbackMixin, TableOfContentsMixin
 
 ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 # The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
@@ -307,7 +307,7 @@ class SessionSpeaker(Orderable):
         return str(self.speaker)
 
 
-class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
+class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin, Page):
     abstract = RichTextField(_("abstract"), blank=True, features=ABSTRACT_FEATURES)
     theme = models.ForeignKey(
         "wagtail_pmolib.ConferenceTheme",
@@ -383,7 +383,10 @@ class AbstractSessionPage(TableOfContentsMixin, LibraryPageMixin, Page):
         APIField("table_of_contents"),
         APIField("has_recording"),
         APIField("has_handouts"),
+        APIField("feedback_enabled"),
     ]
+
+    settings_panels = [*Page.settings_panels, FieldPanel("feedback_enabled")]
 
     base_form_class = SessionPageForm
     reserved_anchor_ids = frozenset(

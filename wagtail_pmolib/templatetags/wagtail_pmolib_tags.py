@@ -10,14 +10,16 @@ register = template.Library()
 
 
 class CachedFragmentNode(template.Node):
-    def __init__(self, nodelist, key):
+    def __init__(self, nodelist, key, parts):
         self.nodelist = nodelist
         self.key = key
+        self.parts = parts
 
     def render(self, context):
         key = self.key.resolve(context)
         if not key:
             return self.nodelist.render(context)
+        key = ":".join([key, *(str(part.resolve(context)) for part in self.parts)])
         html = cache.get(key)
         if html is None:
             html = self.nodelist.render(context)
@@ -29,15 +31,18 @@ class CachedFragmentNode(template.Node):
 def pmolib_cached(parser, token):
     """Cache what it encloses under a key from the context; no key, no caching.
 
-    ``{% pmolib_cached pmolib_fragment_key %}…{% endpmolib_cached %}``
+    ``{% pmolib_cached pmolib_fragment_key "part" %}…{% endpmolib_cached %}``:
+    the key, then any values that tell fragments of one page apart
     (see ``wagtail_pmolib.fragment_cache``).
     """
     bits = token.split_contents()
-    if len(bits) != 2:
-        raise template.TemplateSyntaxError(f"'{bits[0]}' takes one argument: the cache key.")
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"'{bits[0]}' needs a cache key.")
     nodelist = parser.parse(("endpmolib_cached",))
     parser.delete_first_token()
-    return CachedFragmentNode(nodelist, parser.compile_filter(bits[1]))
+    return CachedFragmentNode(
+        nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(b) for b in bits[2:]]
+    )
 
 
 @register.inclusion_tag("wagtail_pmolib/includes/toc.html")

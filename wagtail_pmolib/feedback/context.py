@@ -1,0 +1,75 @@
+"""What the feedback section of a page shows."""
+
+from __future__ import annotations
+
+from django.contrib.messages import get_messages
+from django.urls import NoReverseMatch, reverse
+
+from ..conf import pmolib_settings
+from .settings import settings_for_request
+from .votes import HONEYPOT_FIELD, summary_for
+
+
+def feedback_endpoint(page, request=None) -> str:
+    """``{page.url}feedback/``: the address feedback is posted to."""
+    url = page.get_url(request) or ""
+    return f"{url}{page.FEEDBACK_ROUTE}/" if url else ""
+
+
+def is_enabled(page, feedback_settings) -> bool:
+    return bool(feedback_settings.enabled and getattr(page, "feedback_enabled", False))
+
+
+def endpoint_is_mounted() -> bool:
+    try:
+        reverse("wagtail_pmolib:feedback", kwargs={"path": "x/"})
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def feedback_context(page, request, *, errors=None, values=None) -> dict:
+    feedback_settings = settings_for_request(request)
+    enabled = is_enabled(page, feedback_settings) and page.pk is not None
+    summary = summary_for(page.pk) if page.pk else None
+    voted = low = False
+    messages = _feedback_messages(request)
+    for message in messages:
+        voted = voted or "pmolib-voted" in message.tags
+        low = low or "pmolib-low" in message.tags
+    values = values or {}
+    try:
+        asked = int(values.get("rating") or 0) or None
+    except (TypeError, ValueError):
+        asked = None
+    return {
+        "enabled": enabled,
+        "settings": feedback_settings,
+        "question": feedback_settings.text("question"),
+        "share_heading": feedback_settings.text("share_heading"),
+        "comment_label": feedback_settings.text("comment_label"),
+        "thank_you": feedback_settings.text("thank_you"),
+        "summary": summary,
+        "show_distribution": bool(summary)
+        and summary.count >= feedback_settings.min_ratings_for_distribution,
+        "action": feedback_endpoint(page, request),
+        "comment_mode": feedback_settings.comment_form,
+        "low_rating_below": feedback_settings.low_rating_below,
+        "comment_required": feedback_settings.comment_required_after_low_rating,
+        "show_comment": bool(errors)
+        or feedback_settings.comment_wanted(rating=asked, voted=voted)
+        or (voted and (low or feedback_settings.comment_form == "after_vote")),
+        "comment_max_length": pmolib_settings.COMMENT_MAX_LENGTH,
+        "honeypot_field": HONEYPOT_FIELD,
+        "errors": errors or {},
+        "values": values,
+        "just_voted": voted,
+        "messages": messages,
+    }
+
+
+def _feedback_messages(request):
+    """This visitor's feedback messages (left for the template to show too)."""
+    if request is None or not hasattr(request, "_messages"):
+        return []
+    return [m for m in get_messages(request) if "pmolib-feedback" in m.tags]

@@ -1,0 +1,95 @@
+"""The arithmetic of rating summaries: averages, percentages, Bayesian averages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+STARS = (5, 4, 3, 2, 1)
+
+
+def percentages(counts: dict[int, int]) -> dict[int, int]:
+    """Whole percentages per star that add up to exactly 100 (largest remainder).
+
+    All zeros when there are no ratings.
+    """
+    total = sum(counts.values())
+    if not total:
+        return dict.fromkeys(STARS, 0)
+    exact = {star: counts.get(star, 0) * 100 / total for star in STARS}
+    floors = {star: int(value) for star, value in exact.items()}
+    missing = 100 - sum(floors.values())
+    # Hand the missing points to the largest remainders; ties go to more stars.
+    for star in sorted(STARS, key=lambda s: (-(exact[s] - floors[s]), -s))[:missing]:
+        floors[star] += 1
+    return floors
+
+
+def bayesian_average(count: int, total: int, prior_mean: float, weight: int) -> float | None:
+    """(weight × prior_mean + total) / (weight + count): ranks a page with few
+    ratings near the library's mean rather than at the extremes."""
+    if count + weight == 0:
+        return None
+    return (weight * prior_mean + total) / (weight + count)
+
+
+@dataclass
+class Summary:
+    count: int = 0
+    total: int = 0
+    stars: dict[int, int] = field(default_factory=lambda: dict.fromkeys(STARS, 0))
+
+    @property
+    def average(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+    @property
+    def average_display(self) -> str:
+        """ "4.3" (one decimal, localised), "0" without ratings, as the seed shows it."""
+        if not self.count:
+            return number_format(0)
+        return number_format(round(self.average, 1), 1)
+
+    @property
+    def headline(self) -> str:
+        return _("%(average)s out of 5 stars") % {"average": self.average_display}
+
+    @property
+    def count_display(self) -> str:
+        return ngettext("%(count)s rating", "%(count)s ratings", self.count) % {"count": self.count}
+
+    @property
+    def rows(self) -> list[dict]:
+        """Five rows, 5 stars first: stars, label, count, percent."""
+        percents = percentages(self.stars)
+        return [
+            {
+                "stars": star,
+                "label": ngettext("%(n)s Star", "%(n)s Stars", star) % {"n": star},
+                "count": self.stars.get(star, 0),
+                "percent": percents[star],
+            }
+            for star in STARS
+        ]
+
+    def as_dict(self) -> dict:
+        return {
+            "count": self.count,
+            "average": round(self.average, 2) if self.count else None,
+            "average_display": self.average_display,
+            "headline": self.headline,
+            "count_display": self.count_display,
+            "distribution": [
+                {"stars": row["stars"], "count": row["count"], "percent": row["percent"]}
+                for row in self.rows
+            ],
+        }
+
+    @classmethod
+    def from_model(cls, summary) -> Summary:
+        if summary is None:
+            return cls()
+        return cls(count=summary.count, total=summary.total, stars=summary.star_counts())
