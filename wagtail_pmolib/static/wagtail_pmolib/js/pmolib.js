@@ -3,7 +3,9 @@
  * - click-to-load players: the provider's iframe is added only on request;
  * - chapter links seek the player instead of leaving the page;
  * - the table of contents highlights the section being read;
- * - the print button.
+ * - the print button;
+ * - feedback: the form posts in the background, the summary updates in place
+ *   and the result is announced; the comment box appears when it is wanted.
  */
 (function () {
     "use strict";
@@ -96,10 +98,116 @@
         headings.forEach(function (h) { observer.observe(h); });
     }
 
-    if (document.readyState === "loading") {
-        document.addEventListener("DOMContentLoaded", function () { initPrint(); initToc(); });
-    } else {
+    function updateSummary(section, summary) {
+        if (!summary) { return; }
+        var headline = section.querySelector("[data-pmolib-headline]");
+        var count = section.querySelector("[data-pmolib-count]");
+        var stars = section.querySelector(".pmolib-feedback__stars");
+        var table = section.querySelector("[data-pmolib-distribution]");
+        if (headline) { headline.textContent = summary.headline; }
+        if (count) { count.textContent = "(" + summary.count_display + ")"; }
+        if (stars) { stars.style.setProperty("--pmolib-rating", String(summary.average || 0)); }
+        if (table) {
+            summary.distribution.forEach(function (row) {
+                var tr = table.querySelector("tr[data-stars='" + row.stars + "']");
+                if (!tr) { return; }
+                tr.querySelector("[data-pmolib-percent]").textContent = row.percent + "%";
+                tr.querySelector(".pmolib-feedback__bar span").style.width = row.percent + "%";
+            });
+            var minimum = parseInt(section.getAttribute("data-min-distribution"), 10) || 0;
+            table.hidden = summary.count < minimum;
+        }
+    }
+
+    function showErrors(form, errors) {
+        form.querySelectorAll("[data-pmolib-js-error]").forEach(function (el) { el.remove(); });
+        Object.keys(errors || {}).forEach(function (field) {
+            var target = field === "comment" ? form.querySelector("textarea[name=comment]")
+                : form.querySelector(".pmolib-rating") || form;
+            var p = document.createElement("p");
+            p.className = "pmolib-field-error";
+            p.setAttribute("data-pmolib-js-error", "");
+            p.id = "pmolib-feedback-" + field + "-js-error";
+            p.textContent = errors[field];
+            target.parentNode.insertBefore(p, target);
+            if (target.setAttribute) {
+                target.setAttribute("aria-invalid", "true");
+                target.setAttribute("aria-describedby", p.id);
+            }
+        });
+    }
+
+    function revealComment(section, focus) {
+        var box = section.querySelector("[data-pmolib-comment]");
+        if (!box) { return; }
+        box.hidden = false;
+        if (focus) {
+            var textarea = box.querySelector("textarea");
+            if (textarea) { textarea.focus(); }
+        }
+    }
+
+    function initFeedback() {
+        document.querySelectorAll("[data-pmolib-feedback]").forEach(function (section) {
+            var form = section.querySelector("[data-pmolib-feedback-form]");
+            var status = section.querySelector("[data-pmolib-feedback-status]");
+            if (!form || !window.fetch || !window.FormData) { return; }
+            var mode = section.getAttribute("data-comment-mode");
+            var lowBelow = parseInt(section.getAttribute("data-low-below"), 10) || 4;
+            form.addEventListener("change", function (event) {
+                if (event.target.name !== "rating") { return; }
+                var rating = parseInt(event.target.value, 10);
+                if (mode === "always" || (mode === "low_rating" && rating < lowBelow)) {
+                    revealComment(section, false);
+                }
+            });
+            form.addEventListener("submit", function (event) {
+                event.preventDefault();
+                var button = form.querySelector("[type=submit]");
+                if (button) { button.disabled = true; }
+                fetch(form.action, {
+                    method: "POST",
+                    body: new FormData(form),
+                    headers: { "Accept": "application/json" },
+                    credentials: "same-origin"
+                }).then(function (response) {
+                    return response.json().catch(function () { return {}; }).then(function (body) {
+                        return { status: response.status, body: body };
+                    });
+                }).then(function (result) {
+                    var body = result.body || {};
+                    if (body.ok) {
+                        showErrors(form, {});
+                        updateSummary(section, body.summary);
+                        status.textContent = body.message || "";
+                        var textarea = form.querySelector("textarea[name=comment]");
+                        if (textarea && textarea.value && !body.show_comment) { textarea.value = ""; }
+                        if (body.show_comment) { revealComment(section, true); }
+                    } else {
+                        showErrors(form, body.errors);
+                        status.textContent = body.errors
+                            ? Object.keys(body.errors).map(function (k) { return body.errors[k]; }).join(" ")
+                            : (body.error || "");
+                    }
+                }).catch(function () {
+                    // Offline or blocked: fall back to a plain form post.
+                    form.submit();
+                }).then(function () {
+                    if (button) { button.disabled = false; }
+                });
+            });
+        });
+    }
+
+    function init() {
         initPrint();
         initToc();
+        initFeedback();
+    }
+
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", init);
+    } else {
+        init();
     }
 })();
