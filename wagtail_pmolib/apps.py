@@ -10,6 +10,7 @@ class WagtailPmolibConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
         from .signal_handlers import register_signal_handlers
 
         register_signal_handlers()

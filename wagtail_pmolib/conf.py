@@ -153,6 +153,10 @@ class PmolibSettings:
     def reload(self):
         self._cached = None
 
+    def validate(self):
+        """Read the setting afresh; raises ImproperlyConfigured if it is wrong."""
+        self._cached = self._load()
+
 
 pmolib_settings = PmolibSettings()
 
