@@ -42,14 +42,17 @@ PAGE_KEYS = (
     "speakers-1",
     "speakers-6",
 )
+# Added by benchmarks/feedback.py: the seed session with 10 and 100,000 stored votes.
+VOTE_KEYS = ("votes-10", "votes-100000")
 
 # Session pages are measured twice: as visitors usually get them (the rendered
 # article comes from the fragment cache) and with the article rendered anew
 # ("/miss": the first view after any content change).
-SESSION_KEYS = tuple(k for k in PAGE_KEYS if k not in ("bare", "plain"))
+SESSION_KEYS = tuple(k for k in PAGE_KEYS if k not in ("bare", "plain")) + VOTE_KEYS
 
 MAX_SEED_QUERIES = 15
 MAX_TIME_RATIO = 1.2
+MAX_VOTES_RATIO = 1.2
 
 
 def parse_args(argv=None):
@@ -62,6 +65,12 @@ def parse_args(argv=None):
         type=int,
         default=200,
         help="timed rounds; each round requests every page once (default: 200)",
+    )
+    parser.add_argument(
+        "--votes",
+        type=int,
+        default=500,
+        help="votes to post through the feedback endpoint for votes/s (default: 500)",
     )
     parser.add_argument(
         "--warmup",
@@ -255,17 +264,18 @@ def summarise(values):
 # --- targets -----------------------------------------------------------------
 
 
-def evaluate_targets(by_key, ratio):
-    def same_queries(a, b):
-        qa, qb = by_key[a].queries, by_key[b].queries
-        return {
-            "kind": "queries",
-            "name": f"queries identical: {a} vs {b}",
-            "value": f"{qa} vs {qb}",
-            "limit": "equal",
-            "passed": qa == qb,
-        }
+def same_queries(by_key, a, b):
+    qa, qb = by_key[a].queries, by_key[b].queries
+    return {
+        "kind": "queries",
+        "name": f"queries identical: {a} vs {b}",
+        "value": f"{qa} vs {qb}",
+        "limit": "equal",
+        "passed": qa == qb,
+    }
 
+
+def evaluate_targets(by_key, ratio):
     def seed_queries(key):
         queries = by_key[key].queries
         return {
@@ -277,11 +287,11 @@ def evaluate_targets(by_key, ratio):
         }
 
     return [
-        same_queries("handouts-1/miss", "handouts-20/miss"),
-        same_queries("seed/miss", "handout-blocks-20/miss"),
-        same_queries("speakers-1/miss", "speakers-6/miss"),
-        same_queries("handouts-1", "handouts-20"),
-        same_queries("speakers-1", "speakers-6"),
+        same_queries(by_key, "handouts-1/miss", "handouts-20/miss"),
+        same_queries(by_key, "seed/miss", "handout-blocks-20/miss"),
+        same_queries(by_key, "speakers-1/miss", "speakers-6/miss"),
+        same_queries(by_key, "handouts-1", "handouts-20"),
+        same_queries(by_key, "speakers-1", "speakers-6"),
         seed_queries("seed"),
         seed_queries("seed/miss"),
         {
@@ -400,7 +410,7 @@ def profile_page(client, bench, iterations, limit=40):
     stats.sort_stats("tottime").print_stats(limit // 2)
 
 
-def write_json(path, env, pages, ratios, targets):
+def write_json(path, env, pages, ratios, targets, voting=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -420,6 +430,7 @@ def write_json(path, env, pages, ratios, targets):
             for bench in pages
         },
         "ratios": {k: round(v, 4) for k, v in ratios.items()},
+        "votes": voting,
         "targets": targets,
         "passed": all(t["passed"] for t in targets),
     }
@@ -434,6 +445,7 @@ def run(args):
     from django.test import Client
 
     from benchmarks import content
+    from benchmarks import feedback as feedback_bench
 
     old_name = connection.settings_dict["NAME"]
     print(f"Creating the benchmark database on {connection.vendor} …", flush=True)
@@ -441,6 +453,13 @@ def run(args):
     try:
         pages = content.build()
         assert tuple(bench.key for bench in pages) == PAGE_KEYS
+        print("Storing votes …", flush=True)
+        seed = pages[PAGE_KEYS.index("seed")]
+        pages += feedback_bench.build_vote_pages(
+            seed,
+            [link.speaker for link in seed.page.session_speakers.all()],
+            seed.page.body[1].value["document"],
+        )
         pages = with_miss_variants(pages)
         client = Client()
         print(f"Warming up ({args.warmup} requests per page) …", flush=True)
@@ -458,14 +477,40 @@ def run(args):
             "seed_over_bare": median["seed"] / median["bare"],
             "plain_over_bare": median["plain"] / median["bare"],
         }
+        ratios["votes_100000_over_10"] = median["votes-100000"] / median["votes-10"]
+        ratios["votes_100000_over_10_miss"] = median["votes-100000/miss"] / median["votes-10/miss"]
         targets = evaluate_targets(by_key, ratios["seed_over_plain"])
+        targets += [
+            same_queries(by_key, "votes-10", "votes-100000"),
+            same_queries(by_key, "votes-10/miss", "votes-100000/miss"),
+            {
+                "kind": "time",
+                "name": "median time ratio 100,000 / 10 votes",
+                "value": round(ratios["votes_100000_over_10"], 3),
+                "limit": f"<= {MAX_VOTES_RATIO}",
+                "passed": ratios["votes_100000_over_10"] <= MAX_VOTES_RATIO,
+            },
+        ]
+        print(f"Posting {args.votes} votes through the feedback endpoint …", flush=True)
+        voting = feedback_bench.votes_per_second(by_key["votes-10"].page, args.votes)
         env = environment(args)
         print_report(env, pages, ratios, targets)
+        print()
+        print(
+            f"votes through POST {{page.url}}feedback/ (JSON, distinct visitors, 1 in 10 a change "
+            f"of rating): {voting['votes_per_second']} votes/s, median {voting['median_ms']} ms, "
+            f"p90 {voting['p90_ms']} ms; {voting['stored_rows']} rows stored, summary "
+            f"count {voting['summary_count']}"
+        )
+        print(
+            f"100,000 / 10 stored votes, median time: {ratios['votes_100000_over_10']:.2f}× "
+            f"(article not cached: {ratios['votes_100000_over_10_miss']:.2f}×)"
+        )
         if args.sql:
             print_sql(pages, args.sql)
         if args.profile:
             profile_page(client, by_key[args.profile], args.iterations)
-        write_json(args.output, env, pages, ratios, targets)
+        write_json(args.output, env, pages, ratios, targets, voting)
         print()
         print(f"JSON written to {args.output}")
         return targets

@@ -46,6 +46,13 @@ def fragment_key(page, request) -> str | None:
     timeout = pmolib_settings.FRAGMENT_CACHE_TIMEOUT
     if not timeout or request is None or getattr(request, "is_preview", False) or not page.pk:
         return None
+    known = request.__dict__.setdefault("_pmolib_fragment_keys", {})
+    if page.pk not in known:
+        known[page.pk] = _make_key(page)
+    return known[page.pk]
+
+
+def _make_key(page):
     changed = page.last_published_at.isoformat() if page.last_published_at else ""
     return ":".join(
         [

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from django.contrib.messages import get_messages
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import ngettext
 
 from ..conf import pmolib_settings
+from ..fragment_cache import fragment_key
 from .settings import settings_for_request
 from .votes import HONEYPOT_FIELD, summary_for
+
+
+def star_choices():
+    """``(value, "N stars")`` for the rating radios, in the active language."""
+    return [(str(n), ngettext("%(n)s star", "%(n)s stars", n) % {"n": n}) for n in (1, 2, 3, 4, 5)]
 
 
 def feedback_endpoint(page, request=None) -> str:
@@ -42,7 +49,15 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         asked = int(values.get("rating") or 0) or None
     except (TypeError, ValueError):
         asked = None
+    cache_key = None
+    if enabled and summary is not None and not messages and not errors and not values:
+        base = fragment_key(page, request)
+        if base:
+            cache_key = ":".join(
+                [base, "feedback", summary.cache_token, feedback_settings.fingerprint]
+            )
     return {
+        "cache_key": cache_key,
         "enabled": enabled,
         "settings": feedback_settings,
         "question": feedback_settings.text("question"),
@@ -63,6 +78,7 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         "honeypot_field": HONEYPOT_FIELD,
         "errors": errors or {},
         "values": values,
+        "star_choices": star_choices(),
         "just_voted": voted,
         "messages": messages,
     }

@@ -43,6 +43,11 @@ class Summary:
     stars: dict[int, int] = field(default_factory=lambda: dict.fromkeys(STARS, 0))
 
     @property
+    def cache_token(self) -> str:
+        """Changes whenever the figures do (for caching what shows them)."""
+        return "-".join(str(v) for v in (self.count, self.total, *self.stars.values()))
+
+    @property
     def average(self) -> float | None:
         return self.total / self.count if self.count else None
 

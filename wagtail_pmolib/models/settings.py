@@ -94,6 +94,14 @@ class FeedbackSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("session feedback")
 
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever a setting does (for caching what shows them)."""
+        import hashlib
+
+        values = [str(getattr(self, f.attname)) for f in self._meta.concrete_fields]
+        return hashlib.sha256("\x1f".join(values).encode()).hexdigest()[:16]
+
     def text(self, name):
         return getattr(self, name) or str(DEFAULT_TEXTS[name])
 
