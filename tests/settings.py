@@ -20,6 +20,10 @@ USE_I18N = True
 
 INSTALLED_APPS = [
     "wagtail_pmolib",
+    # The optional modeladmin integration: installed for its tests;
+    # WAGTAIL_PMOLIB["FEEDBACK_ADMIN"] (default "snippets") decides which admin shows.
+    "wagtail_pmolib.contrib.modeladmin",
+    "wagtail_modeladmin",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
     "wagtail.embeds",

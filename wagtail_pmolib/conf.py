@@ -15,6 +15,7 @@ works in tests.
 
 import re
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -76,7 +77,17 @@ DEFAULTS = {
     # Weight of the prior in the ratings report's Bayesian average: how many
     # ratings at the library-wide mean every page starts with.
     "BAYESIAN_PRIOR_WEIGHT": 5,
+    # Which admin lists and edits feedback, so that it has one menu item:
+    # "snippets" (Wagtail's snippet views, built in) or "modeladmin" (the optional
+    # ``wagtail_pmolib.contrib.modeladmin`` app, which then needs ``wagtail_modeladmin``
+    # and ``wagtail_pmolib.contrib.modeladmin`` in INSTALLED_APPS and
+    # ``pip install wagtail-pmolib[modeladmin]``). The one not chosen shows no menu
+    # item (and the modeladmin views answer 404 unless chosen).
+    "FEEDBACK_ADMIN": "snippets",
 }
+
+FEEDBACK_ADMINS = ("snippets", "modeladmin")
+MODELADMIN_APP = "wagtail_pmolib.contrib.modeladmin"
 
 _INT_KEYS = {
     "INDEX_PAGE_SIZE",
@@ -140,6 +151,22 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}: TOC_MIN_LEVEL and TOC_MAX_LEVEL must satisfy "
                 "1 <= min <= max <= 6."
+            )
+        if values["FEEDBACK_ADMIN"] not in FEEDBACK_ADMINS:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['FEEDBACK_ADMIN'] must be one of "
+                f"{', '.join(repr(name) for name in FEEDBACK_ADMINS)}, "
+                f"not {values['FEEDBACK_ADMIN']!r}."
+            )
+        if (
+            values["FEEDBACK_ADMIN"] == "modeladmin"
+            and apps.apps_ready
+            and not apps.is_installed(MODELADMIN_APP)
+        ):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['FEEDBACK_ADMIN'] is 'modeladmin', but {MODELADMIN_APP!r} "
+                "is not in INSTALLED_APPS: add it and 'wagtail_modeladmin' "
+                "(pip install wagtail-pmolib[modeladmin]), or use 'snippets'."
             )
         return values
 

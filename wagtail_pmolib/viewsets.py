@@ -1,7 +1,14 @@
+from django.contrib.auth import get_permission_codename
+from django.utils.functional import cached_property
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.snippets.views.snippets import CreateView, IndexView, SnippetViewSet
 
-from .models import Speaker
+from .admin.exports import SafeSpreadsheetExportMixin
+from .admin.filters import FeedbackFilterSet
+from .conf import pmolib_settings
+from .models import Feedback, Speaker
 
 
 class SpeakerViewSet(SnippetViewSet):
@@ -19,3 +26,100 @@ class SpeakerViewSet(SnippetViewSet):
     # index does not take per-field searches).
     search_backend_name = None
     ordering = ["name"]
+
+
+class NoAddMixin:
+    """Feedback comes from visitors: nobody adds (or copies) it in the admin."""
+
+    def user_has_permission(self, permission):
+        return permission != "add" and super().user_has_permission(permission)
+
+
+class FeedbackIndexView(NoAddMixin, SafeSpreadsheetExportMixin, IndexView):
+    pass
+
+
+class FeedbackCreateView(NoAddMixin, CreateView):
+    pass
+
+
+def comment_excerpt(feedback):
+    return Truncator(feedback.comment).chars(100)
+
+
+class FeedbackViewSet(SnippetViewSet):
+    """Visitors' feedback: read, filter, search, export and moderate.
+
+    Editors change the status only (the model's panels show the rating and the
+    comment read-only); Spam takes a rating out of its page's summary.
+    """
+
+    model = Feedback
+    icon = "comment"
+    menu_label = _("Feedback")
+    menu_name = "pmolib_feedback"
+    add_to_admin_menu = True
+    menu_order = 291
+    index_view_class = FeedbackIndexView
+    add_view_class = FeedbackCreateView
+    copy_view_enabled = False
+    # A vote refers only to its page and user: keeping that in Wagtail's
+    # reference index would cost every vote (and every purged row) queries.
+    add_to_reference_index = False
+    # The inspect view comes with the "view" permission: read-only access.
+    inspect_view_enabled = True
+    inspect_view_fields = ["page", "rating", "comment", "status", "period", "created_at"]
+    list_display = [
+        "page",
+        "rating",
+        Column("comment", label=_("Comment"), accessor=comment_excerpt),
+        "status",
+        DateColumn("created_at", label=_("Created"), sort_key="created_at"),
+    ]
+    filterset_class = FeedbackFilterSet
+    search_fields = ["comment"]
+    # Plain database matching: SQLite's full-text index does not take per-field searches.
+    search_backend_name = None
+    ordering = "-created_at"
+    list_export = [
+        "page_id",
+        "page.title",
+        "rating",
+        "comment",
+        "get_status_display",
+        "period",
+        "created_at",
+    ]
+    export_headings = {
+        "page_id": _("Page ID"),
+        "page.title": _("Page"),
+        "rating": _("Rating"),
+        "comment": _("Comment"),
+        "get_status_display": _("Status"),
+        "period": _("Rating period"),
+        "created_at": _("Created"),
+    }
+    export_filename = "feedback"
+
+    def get_queryset(self, request):
+        return self.model._default_manager.select_related("page")
+
+    @cached_property
+    def menu_item_class(self):
+        base = super().menu_item_class
+
+        def is_shown(item, request):
+            # A site that chose the optional modeladmin listing for feedback
+            # (WAGTAIL_PMOLIB["FEEDBACK_ADMIN"]) gets one menu item, not two.
+            chosen = pmolib_settings.FEEDBACK_ADMIN
+            return chosen == "snippets" and base.is_shown(item, request)
+
+        return type(base.__name__, (base,), {"is_shown": is_shown})
+
+    def get_permissions_to_register(self):
+        # No "add" permission to hand out: it would grant nothing.
+        return (
+            super()
+            .get_permissions_to_register()
+            .exclude(codename=get_permission_codename("add", self.model_opts))
+        )

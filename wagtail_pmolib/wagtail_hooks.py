@@ -1,5 +1,61 @@
+from django.urls import include, path, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 
-from .viewsets import SpeakerViewSet
+from .admin.bulk_actions import DeleteFeedbackBulkAction, SetFeedbackStatusBulkAction
+from .admin.permissions import can_reset_ratings, can_view_feedback
+from .viewsets import FeedbackViewSet, SpeakerViewSet
 
 register_snippet(SpeakerViewSet)
+register_snippet(FeedbackViewSet)
+
+hooks.register("register_bulk_action", SetFeedbackStatusBulkAction)
+# After wagtail.snippets' own "Delete" (order 0), so this one is Feedback's.
+hooks.register("register_bulk_action", DeleteFeedbackBulkAction, order=1)
+
+
+@hooks.register("register_admin_urls")
+def register_pmolib_admin_urls():
+    from .admin import urls
+
+    return [path("pmolib/", include((urls.urlpatterns, "wagtail_pmolib_admin")))]
+
+
+class FeedbackReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_view_feedback(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_session_ratings_menu_item():
+    return FeedbackReportMenuItem(
+        _("Session ratings"),
+        reverse("wagtail_pmolib_admin:session_ratings"),
+        name="pmolib-session-ratings",
+        icon_name="table",
+        order=1300,
+    )
+
+
+@hooks.register("register_page_header_buttons")
+def reset_ratings_button(page, user, view_name, next_url=None):
+    from .models import FeedbackMixin
+
+    if not issubclass(page.specific_class or type(page), FeedbackMixin):
+        return
+    if not can_reset_ratings(user):
+        return
+    url = reverse("wagtail_pmolib_admin:reset_ratings", args=[page.pk])
+    if next_url:
+        url += "?" + urlencode({"next": next_url})
+    yield Button(
+        _("Reset ratings"),
+        url,
+        icon_name="rotate",
+        attrs={"title": _("Start a new rating period: the public summary restarts")},
+        priority=90,
+    )

@@ -8,7 +8,6 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
-from wagtail.search import index
 
 from ..conf import pmolib_settings
 
@@ -29,13 +28,16 @@ class FeedbackStatus(models.TextChoices):
 RATING_CHOICES = [(n, _("%(n)s stars") % {"n": n} if n > 1 else _("1 star")) for n in range(1, 6)]
 
 
-class Feedback(index.Indexed, models.Model):
+class Feedback(models.Model):
     """One visitor's rating and/or comment on one page, in one rating period.
 
     A visitor has at most one row per page and period: a second rating replaces
     the first, a new comment replaces the last. The visitor is kept only as a
     keyed hash (see ``wagtail_pmolib.feedback.identity``): no IP address, user
     agent or cookie value is stored.
+
+    Not in Wagtail's search index: the admins search comments with the
+    database, and indexing would cost every vote several queries.
     """
 
     page = models.ForeignKey(
@@ -80,14 +82,6 @@ class Feedback(index.Indexed, models.Model):
         FieldPanel("status"),
         FieldPanel("rating", read_only=True),
         FieldPanel("comment", read_only=True),
-    ]
-
-    search_fields = [
-        index.SearchField("comment"),
-        index.FilterField("status"),
-        index.FilterField("rating"),
-        index.FilterField("page"),
-        index.FilterField("created_at"),
     ]
 
     class Meta:

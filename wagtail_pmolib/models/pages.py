@@ -22,6 +22,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
+from ..admin.panels import FeedbackSummaryPanel
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
@@ -386,7 +387,11 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         APIField("feedback_enabled"),
     ]
 
-    settings_panels = [*Page.settings_panels, FieldPanel("feedback_enabled")]
+    settings_panels = [
+        *Page.settings_panels,
+        FieldPanel("feedback_enabled"),
+        FeedbackSummaryPanel(),
+    ]
 
     base_form_class = SessionPageForm
     reserved_anchor_ids = frozenset(

@@ -1,0 +1,81 @@
+"""A page edit view's "Ratings and comments" panel."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import Panel
+
+# Imports of models and permissions happen when the panel renders: this module
+# is imported by ``models/pages.py``.
+
+
+def feedback_listing_url(page_id=None) -> str | None:
+    """The feedback listing in the admin, filtered to one page when given."""
+    from ..models import Feedback
+
+    viewset = getattr(Feedback, "snippet_viewset", None)
+    if viewset is None:
+        return None
+    try:
+        url = reverse(viewset.get_url_name("list"))
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode({'page': page_id})}" if page_id else url
+
+
+DEFAULT_HEADING = _("Ratings and comments")
+
+
+class FeedbackSummaryPanel(Panel):
+    """The page's rating summary (current period) and its latest comments.
+
+    Shown only to users who may read feedback (``wagtail_pmolib.view_feedback``)
+    and only once the page exists; renders nothing otherwise.
+    """
+
+    comments_shown = 5
+
+    def __init__(self, heading=DEFAULT_HEADING, **kwargs):
+        super().__init__(heading=heading, **kwargs)
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_pmolib/admin/feedback_panel.html"
+
+        def is_shown(self):
+            from .permissions import can_view_feedback
+
+            return (
+                getattr(self.instance, "pk", None) is not None
+                and self.request is not None
+                and can_view_feedback(self.request.user)
+            )
+
+        def get_context_data(self, parent_context=None):
+            from ..feedback.summary import Summary
+            from ..models import Feedback, FeedbackStatus, RatingSummary
+            from .permissions import can_reset_ratings
+
+            context = super().get_context_data(parent_context)
+            page_id = self.instance.pk
+            stored = RatingSummary.objects.filter(page_id=page_id).first()
+            comments = (
+                Feedback.objects.filter(page_id=page_id)
+                .exclude(comment="")
+                .exclude(status=FeedbackStatus.SPAM)
+                .order_by("-created_at", "-pk")[: self.panel.comments_shown]
+            )
+            context.update(
+                summary=Summary.from_model(stored),
+                period=stored.period if stored else 1,
+                period_started_at=stored.period_started_at if stored else None,
+                comments=list(comments),
+                listing_url=feedback_listing_url(page_id),
+                reset_url=(
+                    reverse("wagtail_pmolib_admin:reset_ratings", args=[page_id])
+                    if can_reset_ratings(self.request.user)
+                    else None
+                ),
+            )
+            return context
