@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.http import is_same_domain
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
@@ -52,9 +53,20 @@ def is_cross_site(request) -> bool:
     if origin == "null":
         return True
     own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
-    trusted = set(getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
+    trusted = list(getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
     parts = urlsplit(origin)
-    return f"{parts.scheme}://{parts.netloc}" not in ({own} | trusted)
+    if f"{parts.scheme}://{parts.netloc}" in {own, *trusted}:
+        return False
+    # Wildcard subdomains, as Django's CSRF check reads them: "https://*.example.com".
+    for entry in trusted:
+        allowed = urlsplit(entry)
+        if (
+            "*" in allowed.netloc
+            and allowed.scheme == parts.scheme
+            and is_same_domain(parts.netloc, allowed.netloc.lstrip("*"))
+        ):
+            return False
+    return True
 
 
 def _error(request, page, status, message, *, field_errors=None, values=None, headers=None):
@@ -197,6 +209,7 @@ def feedback_endpoint(request, path):
 
     full_path = f"{path}feedback/"
     route = Page.route_for_request(request, full_path)
-    if route is not None and route[2].get("pmolib_feedback"):
+    if route is None or route[2].get("pmolib_feedback"):
+        # No page here (serve() answers 404, running no view), or a feedback endpoint.
         return serve(request, full_path)
     return csrf_protect(serve)(request, full_path)

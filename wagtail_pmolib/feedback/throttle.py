@@ -20,16 +20,17 @@ def hit(visitor_key: str) -> int | None:
     limit, period = pmolib_settings.RATE_LIMIT, pmolib_settings.RATE_LIMIT_PERIOD
     now = time.time()
     start_key = f"wagtail_pmolib:throttle:{visitor_key}:start"
-    count_key = f"wagtail_pmolib:throttle:{visitor_key}:count"
-    if cache.add(start_key, now, period):
-        cache.set(count_key, 0, period)
+    cache.add(start_key, now, period)
+    started = cache.get(start_key) or now
+    # One counter per window, created with add() (never reset by a set()), counted
+    # with the cache's atomic incr(): no process can wipe another's hits.
+    count_key = f"wagtail_pmolib:throttle:{visitor_key}:{started!r}"
+    cache.add(count_key, 0, period + 1)
     try:
         count = cache.incr(count_key)
-    except ValueError:  # the count expired between the two calls
-        cache.set(start_key, now, period)
-        cache.set(count_key, 1, period)
+    except ValueError:  # evicted meanwhile
+        cache.add(count_key, 1, period + 1)
         count = 1
     if count <= limit:
         return None
-    started = cache.get(start_key) or now
     return max(1, math.ceil(started + period - now))

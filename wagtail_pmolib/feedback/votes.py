@@ -116,8 +116,17 @@ def _publish_summary(page_id):
     def publish():
         from ..models import RatingSummary
 
-        stored = RatingSummary.objects.filter(page_id=page_id).first()
-        cache.set(_summary_key(page_id), Summary.from_model(stored), None)
+        def read():
+            return Summary.from_model(RatingSummary.objects.filter(page_id=page_id).first())
+
+        # Another vote may commit and publish between our read and our write: write,
+        # then check the row again, so the last write always shows the latest row.
+        for _attempt in range(5):
+            fresh = read()
+            cache.set(_summary_key(page_id), fresh, None)
+            if read() == fresh:
+                return
+        cache.delete(_summary_key(page_id))
 
     transaction.on_commit(publish)
 

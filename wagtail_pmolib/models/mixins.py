@@ -127,6 +127,15 @@ class FeedbackMixin(models.Model):
             return RouteResult(self, kwargs={"pmolib_feedback": True})
         return super().route(request, path_components)
 
+    def handle_options_request(self, request, *args, **kwargs):
+        # Wagtail's before_serve_page hook passes (serve_args, serve_kwargs) positionally.
+        serve_kwargs = args[1] if len(args) > 1 and isinstance(args[1], dict) else kwargs
+        if serve_kwargs.get("pmolib_feedback"):
+            from ..views import feedback_view
+
+            return feedback_view(request, self)  # 405, Allow: POST
+        return super().handle_options_request(request, *args, **kwargs)
+
     def serve(self, request, *args, pmolib_feedback=False, **kwargs):
         if pmolib_feedback:
             from ..views import feedback_view

@@ -1,0 +1,343 @@
+"""Feedback with a shared cache (Redis): the throttle and the rating summary are
+seen by every process, as the README promises for production.
+
+Uses Redis database 15 on 127.0.0.1:6379, and there only keys under a prefix
+unique to the test (removed before and after it): no other database is touched,
+and two test runs at once (two checkouts, CI jobs) cannot disturb each other.
+Skipped when the ``redis`` package or the server is missing, unless
+PMOLIB_REQUIRE_REDIS=1 (then those tests fail).
+Two tests at the end also run on the default (local memory) cache: they
+replay interleavings of concurrent requests one step at a time.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache, caches
+from django.db import connection
+from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Site
+
+from wagtail_pmolib.feedback import identity, throttle, votes
+from wagtail_pmolib.feedback.votes import SUMMARY_KEY, Submission, submit, summary_for
+from wagtail_pmolib.models import Feedback, FeedbackSettings, RatingSummary
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_caches(prefix):
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+
+
+REQUIRED = os.environ.get("PMOLIB_REQUIRE_REDIS") == "1"
+
+IP = "198.51.100.44"
+UA = "Mozilla/5.0 PmolibRedisTest/1.0"
+
+
+def redis_problem():
+    try:
+        import redis
+    except ImportError:
+        return "the redis package is not installed (pip install redis)"
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+    except Exception as exc:
+        return f"Redis at {REDIS_URL} is unreachable: {exc}"
+    return None
+
+
+@pytest.fixture
+def redis_cache():
+    problem = redis_problem()
+    if problem:
+        if REQUIRED:
+            pytest.fail(f"PMOLIB_REQUIRE_REDIS=1 but {problem}")
+        pytest.skip(problem)
+    import redis
+
+    prefix = f"pmolib-test-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(REDIS_URL)
+
+    def forget():  # this test's keys in database 15, nothing else
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+
+    forget()
+    with override_settings(CACHES=redis_caches(prefix)):
+        assert type(caches["default"]).__name__ == "RedisCache"
+        yield cache
+    forget()
+    client.close()
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def any_cache(request):
+    if request.param == "redis":
+        yield request.getfixturevalue("redis_cache")
+    else:
+        yield cache
+
+
+@pytest.fixture
+def session(make_session):
+    return make_session()
+
+
+CHILD = r"""
+import json, os, sys
+import django
+
+django.setup()
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+from django.test.utils import override_settings
+
+args = json.loads(sys.argv[1])
+with override_settings(CACHES=args["caches"]):
+    from wagtail_pmolib.feedback import identity, throttle
+    from wagtail_pmolib.feedback.votes import summary_for
+
+    out = {"pid": os.getpid()}
+    if args["action"] == "hit":
+        request = RequestFactory().post("/", REMOTE_ADDR=args["ip"], HTTP_USER_AGENT=args["ua"])
+        request.user = AnonymousUser()
+        key = identity.visitor_for(request).key
+        out["key"] = key
+        out["hits"] = [throttle.hit(key) for _ in range(args["times"])]
+    elif args["action"] == "summary":
+        # No database tables here: only the cache can answer.
+        out["summary"] = summary_for(args["page_id"]).as_dict()
+print(json.dumps(out))
+"""
+
+
+def in_subprocess(**args):
+    """Run CHILD in a new Python process sharing nothing with this one but Redis.
+
+    Its database is an empty in-memory SQLite: whatever it answers comes from the cache.
+    """
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": "sqlite://:memory:",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps({"caches": settings.CACHES, **args})],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["pid"] != os.getpid()
+    return answer
+
+
+def visitor_key(ip=IP, agent=UA):
+    request = RequestFactory().post("/", REMOTE_ADDR=ip, HTTP_USER_AGENT=agent)
+    request.user = AnonymousUser()
+    return identity.visitor_for(request).key
+
+
+def post_json(client, page, data, **extra):
+    extra.setdefault("REMOTE_ADDR", IP)
+    extra.setdefault("HTTP_USER_AGENT", UA)
+    return client.post(
+        f"{page.url}feedback/",
+        json.dumps(data),
+        content_type="application/json",
+        HTTP_ACCEPT="application/json",
+        **extra,
+    )
+
+
+# --- the throttle across processes ------------------------------------------
+
+
+def test_throttle_counts_submissions_from_every_process(redis_cache, session):
+    child = in_subprocess(action="hit", ip=IP, ua=UA, times=6)
+    assert child["key"] == visitor_key()  # the same visitor in both processes
+    assert child["hits"] == [None] * 6
+    client = Client()
+    for rating in (5, 4, 3, 2):
+        assert post_json(client, session, {"rating": rating}).status_code == 200
+    response = post_json(client, session, {"rating": 1})
+    assert response.status_code == 429  # the 11th submission, split 6 + 5
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert Feedback.objects.get().rating == 2
+    # And the other way round: the other process now finds the limit reached.
+    wait = in_subprocess(action="hit", ip=IP, ua=UA, times=1)["hits"][0]
+    assert isinstance(wait, int) and 1 <= wait <= 60
+    # Another visitor is not limited, in either process.
+    assert in_subprocess(action="hit", ip="203.0.113.5", ua=UA, times=1)["hits"] == [None]
+    assert post_json(Client(), session, {"rating": 5}, REMOTE_ADDR="203.0.113.6").status_code == 200
+
+
+@override_settings(WAGTAIL_PMOLIB={"RATE_LIMIT": 3, "RATE_LIMIT_PERIOD": 2})
+def test_throttle_window_expires_in_redis(redis_cache):
+    import time
+
+    key = visitor_key()
+    assert [throttle.hit(key) for _ in range(4)][-1] is not None
+    time.sleep(2.2)
+    assert throttle.hit(key) is None
+
+
+# --- the summary cache ---------------------------------------------------------
+
+
+def test_summary_is_published_to_the_shared_cache(
+    redis_cache, session, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = post_json(Client(), session, {"rating": 4}).json()["summary"]
+    assert cache.get(SUMMARY_KEY.format(page_id=session.pk)).count == 1
+    # Another process, without any database, reads the same summary.
+    assert in_subprocess(action="summary", page_id=session.pk)["summary"] == fresh
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = post_json(Client(), session, {"rating": 1}, REMOTE_ADDR="203.0.113.7").json()[
+            "summary"
+        ]
+    other = in_subprocess(action="summary", page_id=session.pk)["summary"]
+    assert other == fresh
+    assert other["count"] == 2 and other["headline"] == "2.5 out of 5 stars"
+
+
+def test_summary_from_the_cache_costs_no_query(redis_cache, session):
+    submit(session, identity.Visitor(key="a" * 64), Submission(5, ""), FeedbackSettings())
+    cache.delete(SUMMARY_KEY.format(page_id=session.pk))
+    with CaptureQueriesContext(connection) as ctx:
+        assert summary_for(session.pk).count == 1
+    assert len(ctx.captured_queries) == 1
+    with CaptureQueriesContext(connection) as ctx:
+        assert summary_for(session.pk).count == 1
+    assert len(ctx.captured_queries) == 0
+
+
+def test_session_page_with_redis_is_cacheable_and_fresh(
+    redis_cache, session, django_capture_on_commit_callbacks
+):
+    def get(**meta):
+        with CaptureQueriesContext(connection) as ctx:
+            response = Client().get(session.url, **meta)
+        assert response.status_code == 200
+        assert not response.cookies
+        return response.content, len(ctx.captured_queries)
+
+    cold, cold_queries = get(REMOTE_ADDR="192.0.2.1")
+    warm, warm_queries = get(REMOTE_ADDR="192.0.2.2", HTTP_USER_AGENT="Other/1.0")
+    assert cold == warm
+    assert warm_queries < cold_queries  # the article came from Redis
+    with django_capture_on_commit_callbacks(execute=True):
+        post_json(Client(), session, {"rating": 5})
+    after, after_queries = get()
+    assert b"5.0 out of 5 stars" in after and b"(1 rating)" in after
+    assert after_queries == warm_queries  # the fresh summary too came from Redis
+
+
+def test_feedback_settings_cached_in_redis_follow_edits(redis_cache, session):
+    client = Client()
+    assert b"Was this article helpful?" in client.get(session.url).content
+    found = FeedbackSettings.for_site(Site.objects.get(is_default_site=True))
+    found.question = "Did this session help you?"
+    found.save()
+    assert b"Did this session help you?" in client.get(session.url).content
+    found.enabled = False
+    found.save()
+    assert post_json(client, session, {"rating": 5}).status_code == 403
+    assert not RatingSummary.objects.exists()
+
+
+# --- interleavings of concurrent requests, replayed step by step ------------
+
+
+class Interleaving:
+    """A cache that lets another request run in full at one moment of this one:
+    ``before`` or ``after`` the first call of ``method`` on a key containing ``marker``."""
+
+    def __init__(self, real, method, marker, between, when="before"):
+        self._real, self._method, self._marker = real, method, marker
+        self._between, self._when = between, when
+        self.fired = False
+
+    def __getattr__(self, name):
+        attribute = getattr(self._real, name)
+        if name != self._method:
+            return attribute
+
+        def call(key, *args, **kwargs):
+            if self.fired or self._marker not in key:
+                return attribute(key, *args, **kwargs)
+            self.fired = True
+            if self._when == "before":
+                self._between()
+                return attribute(key, *args, **kwargs)
+            result = attribute(key, *args, **kwargs)
+            self._between()
+            return result
+
+        return call
+
+
+def test_a_late_publish_never_overwrites_a_fresher_summary(
+    any_cache, session, django_capture_on_commit_callbacks, monkeypatch
+):
+    rules = FeedbackSettings()
+    with django_capture_on_commit_callbacks() as first_publish:
+        submit(session, identity.Visitor(key="a" * 64), Submission(5, ""), rules)
+
+    def second_vote():
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(session, identity.Visitor(key="b" * 64), Submission(1, ""), rules)
+
+    # The first vote's publish has read its summary (1 vote) when the second vote
+    # commits and publishes (2 votes); then the first publish writes.
+    interleaving = Interleaving(any_cache, "set", "rating-summary", second_vote)
+    monkeypatch.setattr(votes, "cache", interleaving)
+    for callback in first_publish:
+        callback()
+    monkeypatch.undo()
+    assert RatingSummary.objects.get(page_id=session.pk).count == 2
+    assert summary_for(session.pk).count == 2
+
+
+@override_settings(WAGTAIL_PMOLIB={"RATE_LIMIT": 3})
+def test_concurrent_first_submissions_cannot_exceed_the_limit(any_cache, monkeypatch):
+    key = "c" * 64
+    allowed = []
+
+    def three_other_requests():
+        for _ in range(3):
+            allowed.append(throttle.hit(key) is None)
+
+    # Three other requests run right after this visitor's first request opened the window.
+    monkeypatch.setattr(
+        throttle,
+        "cache",
+        Interleaving(any_cache, "add", ":start", three_other_requests, when="after"),
+    )
+    allowed.append(throttle.hit(key) is None)
+    for _ in range(3):
+        allowed.append(throttle.hit(key) is None)
+    assert len(allowed) == 7
+    assert sum(allowed) == 3
