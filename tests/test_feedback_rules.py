@@ -792,3 +792,23 @@ def test_endpoint_votes_keep_the_summary_exact(session):
             assert response.status_code == 200
             assert response.json()["summary"]["count"] == (n + 1 if round_ == 0 else 6)
     assert_summary_exact(session.pk)
+
+
+@pytest.mark.parametrize(
+    ("stars", "shown"),
+    [
+        ({5: 1, 4: 3}, "4.3"),  # 4.25 rounds half up, as people round
+        ({4: 1, 3: 3, 5: 0}, "3.3"),  # 3.25
+        ({4: 13, 3: 7}, "3.7"),  # 3.65
+        ({5: 1, 4: 2}, "4.3"),  # 4.333…
+    ],
+)
+def test_average_display_rounds_half_up(stars, shown):
+    from wagtail_pmolib.feedback.summary import STARS, Summary
+
+    counts = {n: stars.get(n, 0) for n in STARS}
+    summary = Summary(
+        count=sum(counts.values()), total=sum(n * c for n, c in counts.items()), stars=counts
+    )
+    assert summary.average_display == shown
+    assert summary.headline == f"{shown} out of 5 stars"

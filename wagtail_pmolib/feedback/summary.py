@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -56,7 +57,11 @@ class Summary:
         """ "4.3" (one decimal, localised), "0" without ratings, as the seed shows it."""
         if not self.count:
             return number_format(0)
-        return number_format(round(self.average, 1), 1)
+        # Half up, as people round (4.25 → 4.3), computed exactly from the integers.
+        average = (Decimal(self.total) / Decimal(self.count)).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+        return number_format(average, 1)
 
     @property
     def headline(self) -> str:

@@ -154,27 +154,26 @@
             if (!form || !window.fetch || !window.FormData) { return; }
             var mode = section.getAttribute("data-comment-mode");
             var lowBelow = parseInt(section.getAttribute("data-low-below"), 10) || 4;
+            var box = section.querySelector("[data-pmolib-comment]");
+            var shownByServer = box && !box.hidden;
             form.addEventListener("change", function (event) {
-                if (event.target.name !== "rating") { return; }
+                if (event.target.name !== "rating" || !box || shownByServer) { return; }
                 var rating = parseInt(event.target.value, 10);
+                var textarea = box.querySelector("textarea");
                 if (mode === "always" || (mode === "low_rating" && rating < lowBelow)) {
                     revealComment(section, false);
+                } else if (mode === "low_rating" && !(textarea && textarea.value)) {
+                    box.hidden = true;  // moved on from a low rating before writing anything
                 }
             });
             form.addEventListener("submit", function (event) {
                 event.preventDefault();
                 var button = form.querySelector("[type=submit]");
                 if (button) { button.disabled = true; }
-                fetch(form.action, {
-                    method: "POST",
-                    body: new FormData(form),
-                    headers: { "Accept": "application/json" },
-                    credentials: "same-origin"
-                }).then(function (response) {
-                    return response.json().catch(function () { return {}; }).then(function (body) {
-                        return { status: response.status, body: body };
-                    });
-                }).then(function (result) {
+                function done() {
+                    if (button) { button.disabled = false; }
+                }
+                function handle(result) {
                     var body = result.body || {};
                     if (body.ok) {
                         showErrors(form, {});
@@ -189,11 +188,23 @@
                             ? Object.keys(body.errors).map(function (k) { return body.errors[k]; }).join(" ")
                             : (body.error || "");
                     }
-                }).catch(function () {
-                    // Offline or blocked: fall back to a plain form post.
+                }
+                fetch(form.action, {
+                    method: "POST",
+                    body: new FormData(form),
+                    headers: { "Accept": "application/json" },
+                    credentials: "same-origin"
+                }).then(function (response) {
+                    return response.json().catch(function () { return {}; }).then(function (body) {
+                        return { status: response.status, body: body };
+                    });
+                }).then(function (result) {
+                    done();
+                    handle(result);
+                }, function () {
+                    // The request itself failed (offline, blocked): post the form plainly.
+                    done();
                     form.submit();
-                }).then(function () {
-                    if (button) { button.disabled = false; }
                 });
             });
         });
