@@ -81,6 +81,28 @@ def make_image(db):
     return make
 
 
+def ensure_default_site():
+    """The default site's root page, made again if a transactional test's flush
+    removed what Wagtail's migrations created."""
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is not None:
+        return site.root_page
+    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    Locale.objects.get_or_create(language_code=language)
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    home = root.add_child(title="Home", slug="home")
+    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+    return home
+
+
+@pytest.fixture
+def transactional_site_root(transactional_db):
+    return ensure_default_site()
+
+
 @pytest.fixture
 def site_root(db):
     return Site.objects.get(is_default_site=True).root_page

@@ -35,21 +35,8 @@ FIELDS = ("count", "total", "stars_1", "stars_2", "stars_3", "stars_4", "stars_5
 
 
 @pytest.fixture
-def site_root(transactional_db):
-    """The default site and its root page (a transactional test's flush removed
-    what Wagtail's migrations made)."""
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page, Site
-
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is not None:
-        return site.root_page
-    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    Locale.objects.get_or_create(language_code=language)
-    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
-    home = root.add_child(title="Home", slug="home")
-    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
-    return home
+def site_root(transactional_site_root):
+    return transactional_site_root
 
 
 def visitor_key(name):

@@ -159,28 +159,19 @@ def feedback_view(request, page):
         data = _read(request)
         values = {"rating": data.get("rating"), "comment": data.get("comment")}
         submission = parse(data, feedback_settings)
-    except FeedbackError as exc:
-        return _error(
-            request,
-            page,
-            400,
-            _("The feedback was not saved."),
-            field_errors=exc.errors,
-            values=values,
-        )
-    if submission.honeypot or identity.is_bot(request):
-        # Answered like success, stored nowhere.
-        return _success(request, page, visitor, feedback_settings)
-    wait = throttle.hit(visitor.key)
-    if wait is not None:
-        return _error(
-            request,
-            page,
-            429,
-            _("Too many submissions: please try again in %(seconds)s seconds.") % {"seconds": wait},
-            headers={"Retry-After": str(wait)},
-        )
-    try:
+        if submission.honeypot or identity.is_bot(request):
+            # Answered like success, stored nowhere.
+            return _success(request, page, visitor, feedback_settings)
+        wait = throttle.hit(visitor.key)
+        if wait is not None:
+            return _error(
+                request,
+                page,
+                429,
+                _("Too many submissions: please try again in %(seconds)s seconds.")
+                % {"seconds": wait},
+                headers={"Retry-After": str(wait)},
+            )
         summary = submit(page, visitor, submission, feedback_settings)
     except FeedbackError as exc:
         return _error(

@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.snippets.views.snippets import CreateView, IndexView, SnippetViewSet
 
-from .admin.exports import SafeSpreadsheetExportMixin
+from .admin.exports import (
+    FEEDBACK_EXPORT_FIELDS,
+    FEEDBACK_EXPORT_HEADINGS,
+    SafeSpreadsheetExportMixin,
+)
 from .admin.filters import FeedbackFilterSet
 from .conf import pmolib_settings
 from .models import Feedback, Speaker
@@ -81,24 +85,8 @@ class FeedbackViewSet(SnippetViewSet):
     # Plain database matching: SQLite's full-text index does not take per-field searches.
     search_backend_name = None
     ordering = "-created_at"
-    list_export = [
-        "page_id",
-        "page.title",
-        "rating",
-        "comment",
-        "get_status_display",
-        "period",
-        "created_at",
-    ]
-    export_headings = {
-        "page_id": _("Page ID"),
-        "page.title": _("Page"),
-        "rating": _("Rating"),
-        "comment": _("Comment"),
-        "get_status_display": _("Status"),
-        "period": _("Rating period"),
-        "created_at": _("Created"),
-    }
+    list_export = FEEDBACK_EXPORT_FIELDS
+    export_headings = FEEDBACK_EXPORT_HEADINGS
     export_filename = "feedback"
 
     def get_queryset(self, request):

@@ -4,65 +4,9 @@ Skipped when Playwright or Chromium is not installed, unless PMOLIB_REQUIRE_BROW
 (as CI sets it), which turns a missing browser into a failure.
 """
 
-import os
-import shutil
-
 import pytest
 
 from ..conftest import paragraph, recording_value
-
-CHROMIUM = os.environ.get("PMOLIB_CHROMIUM", "/usr/bin/chromium")
-REQUIRED = os.environ.get("PMOLIB_REQUIRE_BROWSER") == "1"
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-if sync_playwright is None or not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-    if REQUIRED:
-        raise RuntimeError(f"Browser tests need Playwright and Chromium at {CHROMIUM}.")
-    pytestmark = pytest.mark.skip(reason=f"Playwright or Chromium ({CHROMIUM}) not installed")
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site_root(transactional_db):
-    """The default site and its root page (a transactional test's flush removed
-    what Wagtail's migrations made)."""
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page, Site
-
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is not None:
-        return site.root_page
-    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    Locale.objects.get_or_create(language_code=language)
-    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
-    home = root.add_child(title="Home", slug="home")
-    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
-    return home
 
 
 @pytest.fixture

@@ -2,6 +2,28 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+# The columns of a feedback export, in both admins (snippets and modeladmin).
+FEEDBACK_EXPORT_FIELDS = [
+    "page_id",
+    "page.title",
+    "rating",
+    "comment",
+    "get_status_display",
+    "period",
+    "created_at",
+]
+FEEDBACK_EXPORT_HEADINGS = {
+    "page_id": _("Page ID"),
+    "page.title": _("Page"),
+    "rating": _("Rating"),
+    "comment": _("Comment"),
+    "get_status_display": _("Status"),
+    "period": _("Rating period"),
+    "created_at": _("Created"),
+}
+
 # A cell starting with one of these is read as a formula by Excel, LibreOffice
 # and Google Sheets (CSV/formula injection, OWASP): a visitor's comment
 # "=HYPERLINK(…)" would become a live link in an editor's spreadsheet.

@@ -34,7 +34,11 @@ from wagtail_modeladmin.menus import ModelAdminMenuItem
 from wagtail_modeladmin.options import ModelAdmin
 from wagtail_modeladmin.views import IndexView
 
-from ...admin.exports import SafeSpreadsheetExportMixin
+from ...admin.exports import (
+    FEEDBACK_EXPORT_FIELDS,
+    FEEDBACK_EXPORT_HEADINGS,
+    SafeSpreadsheetExportMixin,
+)
 from ...conf import pmolib_settings
 from ...models import Feedback
 
@@ -133,25 +137,8 @@ class FeedbackModelAdmin(ModelAdmin):
     search_fields = ["comment"]
     ordering = ["-created_at", "-pk"]
 
-    # The same columns as the snippet admin's export.
-    list_export = [
-        "page_id",
-        "page.title",
-        "rating",
-        "comment",
-        "get_status_display",
-        "period",
-        "created_at",
-    ]
-    export_headings = {
-        "page_id": gettext_lazy("Page ID"),
-        "page.title": gettext_lazy("Page"),
-        "rating": gettext_lazy("Rating"),
-        "comment": gettext_lazy("Comment"),
-        "get_status_display": gettext_lazy("Status"),
-        "period": gettext_lazy("Rating period"),
-        "created_at": gettext_lazy("Created"),
-    }
+    list_export = FEEDBACK_EXPORT_FIELDS
+    export_headings = FEEDBACK_EXPORT_HEADINGS
     export_filename = "feedback"
 
     panels = [
