@@ -37,7 +37,8 @@ from wagtail_pmolib.models import (
     SessionSpeaker,
     Speaker,
 )
-from wagtail_pmolib.models.pages import ABSTRACT_FEATURES, NOTES_FEATURES, format_date_range
+from wagtail_pmolib.models.pages import ABSTRACT_FEATURES, format_date_range
+from wagtail_pmolib.models.sessions import NOTES_FEATURES
 
 SEED_TITLE = "Step up – Powering up the PMO Service by Overcoming Hierarchical Barriers"
 

@@ -14,7 +14,7 @@ from tests.conftest import recording_value
 from wagtail_pmolib.blocks import HeadingBlock, SessionBodyBlock
 from wagtail_pmolib.conf import pmolib_settings
 from wagtail_pmolib.models import SessionPage
-from wagtail_pmolib.models.pages import NOTES_FEATURES
+from wagtail_pmolib.models.sessions import NOTES_FEATURES
 from wagtail_pmolib.toc import (
     AnchorRegistry,
     annotate_block,

@@ -4,6 +4,10 @@ Every block has an icon, a description, a preview value and its own template
 under ``wagtail_pmolib/blocks/``, and, where its default JSON would be useless
 to a headless front end (a document chooser gives only an id), its own API
 representation. Host sites may use these blocks in their own StreamFields.
+
+One module on purpose, although it is long: a block's import path is written
+into every host migration that uses it (``ParagraphBlock``,
+``validate_timestamp``), so these paths must not move.
 """
 
 from __future__ import annotations

@@ -67,7 +67,9 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         "summary": summary,
         "show_distribution": bool(summary)
         and summary.count >= feedback_settings.min_ratings_for_distribution,
-        "action": feedback_endpoint(page, request),
+        # Callables: evaluated by the template only when the section is rendered,
+        # not when it comes from the cache.
+        "action": lambda: feedback_endpoint(page, request),
         "comment_mode": feedback_settings.comment_form,
         "low_rating_below": feedback_settings.low_rating_below,
         "comment_required": feedback_settings.comment_required_after_low_rating,
@@ -78,7 +80,7 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         "honeypot_field": HONEYPOT_FIELD,
         "errors": errors or {},
         "values": values,
-        "star_choices": star_choices(),
+        "star_choices": star_choices,
         "just_voted": voted,
         "messages": messages,
     }

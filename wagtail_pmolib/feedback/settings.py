@@ -17,6 +17,7 @@ def settings_for_site(site):
     found = cache.get(key)
     if found is None:
         found = FeedbackSettings.for_site(site)
+        _ = found.fingerprint  # computed once, kept with the cached object
         cache.set(key, found, None)
     return found
 

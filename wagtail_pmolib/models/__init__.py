@@ -3,13 +3,11 @@ from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import (
     AbstractConferencePage,
     AbstractLibraryIndexPage,
-    AbstractSessionPage,
     ConferencePage,
     ConferenceTheme,
     LibraryIndexPage,
-    SessionPage,
-    SessionSpeaker,
 )
+from .sessions import AbstractSessionPage, SessionPage, SessionSpeaker
 from .settings import FeedbackSettings
 from .speakers import AbstractSpeaker, Speaker
 

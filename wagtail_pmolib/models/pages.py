@@ -1,47 +1,34 @@
-"""The library's page types: LibraryIndexPage › ConferencePage › SessionPage.
+"""The library's front door and conference pages, and what all library pages share.
 
+``LibraryIndexPage`` › ``ConferencePage`` › ``SessionPage`` (in ``sessions.py``).
 Each concrete page type is a thin subclass of an abstract base, so a host site
-can build its own page types from the same parts.
+can build its own page types from the same parts. ``LibraryPageMixin`` stays
+here: migrations name it by this path.
 """
 
 from __future__ import annotations
-
-import functools
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import prefetch_related_objects
 from django.utils.formats import date_format
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
-from ..admin.panels import FeedbackSummaryPanel
-from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
-from ..forms import SessionPageForm
-from ..fragment_cache import fragment_key
-from ..recordings import RecordingStatus
-from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
-from ..toc import TocSection
-from .mixins import FeedbackMixin, TableOfContentsMixin
+from ..serializers import RichTextAPIField
 
 ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
-# The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
-NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
 
 # The columns a link to a session needs (title, URL, date); loading only these
 # keeps cross-link queries light.
 LINK_FIELDS = ("title", "slug", "url_path", "depth", "path", "starts_at", "locale_id")
-
-RECORDING_SECTION_ID = "session-recording"
-NOTES_SECTION_ID = "session-notes"
 
 
 class LibraryPageMixin:
@@ -112,6 +99,8 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
         abstract = True
 
     def get_sessions(self, request=None):
+        from .sessions import SessionPage
+
         queryset = (
             SessionPage.objects.live()
             .descendant_of(self)
@@ -246,6 +235,8 @@ class AbstractConferencePage(LibraryPageMixin, Page):
         return ", ".join(p for p in (self.venue, self.city) if p)
 
     def get_sessions(self, request=None):
+        from .sessions import SessionPage
+
         queryset = (
             SessionPage.objects.live()
             .child_of(self)
@@ -277,242 +268,3 @@ class ConferencePage(AbstractConferencePage):
     class Meta:
         verbose_name = _("conference")
         verbose_name_plural = _("conferences")
-
-
-# --- Session -----------------------------------------------------------------
-
-
-class SessionSpeaker(Orderable):
-    page = ParentalKey(
-        "wagtail_pmolib.SessionPage", on_delete=models.CASCADE, related_name="session_speakers"
-    )
-    speaker = models.ForeignKey(
-        "wagtail_pmolib.Speaker",
-        verbose_name=_("speaker"),
-        on_delete=models.CASCADE,
-        related_name="session_links",
-    )
-
-    panels = [FieldPanel("speaker")]
-
-    class Meta(Orderable.Meta):
-        verbose_name = _("session speaker")
-        verbose_name_plural = _("session speakers")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["page", "speaker"], name="pmolib_unique_session_speaker"
-            )
-        ]
-
-    def __str__(self):
-        return str(self.speaker)
-
-
-class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin, Page):
-    abstract = RichTextField(_("abstract"), blank=True, features=ABSTRACT_FEATURES)
-    theme = models.ForeignKey(
-        "wagtail_pmolib.ConferenceTheme",
-        verbose_name=_("theme or track"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="sessions",
-    )
-    starts_at = models.DateTimeField(_("date and time"), null=True, blank=True)
-    duration_minutes = models.PositiveSmallIntegerField(
-        _("duration (minutes)"), null=True, blank=True
-    )
-    recording = StreamField(
-        RecordingStreamBlock(),
-        blank=True,
-        verbose_name=_("recording"),
-        help_text=_("The session's video or audio, its rights and its chapters."),
-    )
-    body = StreamField(
-        SessionBodyBlock(),
-        blank=True,
-        verbose_name=_("body"),
-        help_text=_(
-            "Handouts, headings and anything else shown between the recording and the notes."
-        ),
-    )
-    notes = RichTextField(
-        _("session notes"),
-        blank=True,
-        features=NOTES_FEATURES,
-        help_text=_("Shown under the heading “Session Notes”; use headings 3 and 4 inside."),
-    )
-    has_recording = models.BooleanField(default=False, editable=False)
-    has_handouts = models.BooleanField(default=False, editable=False)
-
-    content_panels = [
-        *Page.content_panels,
-        MultiFieldPanel(
-            [
-                FieldPanel("theme"),
-                FieldRowPanel([FieldPanel("starts_at"), FieldPanel("duration_minutes")]),
-            ],
-            heading=_("Programme"),
-        ),
-        InlinePanel("session_speakers", heading=_("Speakers"), label=_("Speaker")),
-        FieldPanel("abstract"),
-        FieldPanel("recording"),
-        FieldPanel("body"),
-        FieldPanel("notes"),
-    ]
-    search_fields = [
-        *Page.search_fields,
-        index.SearchField("abstract"),
-        index.SearchField("notes"),
-        index.FilterField("starts_at"),
-        index.FilterField("theme"),
-        index.FilterField("has_recording"),
-        index.FilterField("has_handouts"),
-    ]
-
-    api_fields = [
-        APIField("edition"),
-        APIField("full_title"),
-        APIField("abstract", serializer=RichTextAPIField()),
-        APIField("theme", serializer=ThemeAPIField()),
-        APIField("starts_at"),
-        APIField("duration_minutes"),
-        APIField("speakers", serializer=SpeakerAPIField()),
-        APIField("recording"),
-        APIField("body"),
-        APIField("notes", serializer=RichTextAPIField()),
-        APIField("table_of_contents"),
-        APIField("has_recording"),
-        APIField("has_handouts"),
-        APIField("feedback_enabled"),
-    ]
-
-    settings_panels = [
-        *Page.settings_panels,
-        FieldPanel("feedback_enabled"),
-        FeedbackSummaryPanel(),
-    ]
-
-    base_form_class = SessionPageForm
-    reserved_anchor_ids = frozenset(
-        {"main", "pmolib-title", "pmolib-toc-heading", "pmolib-related-heading", "feedback"}
-    )
-
-    class Meta:
-        abstract = True
-
-    def get_toc_sources(self):
-        sources = []
-        if self.recording:
-            sources.append(TocSection(RECORDING_SECTION_ID, _("Session Recording")))
-        sources.append("body")
-        if self.notes:
-            sources += [TocSection(NOTES_SECTION_ID, _("Session Notes")), "notes"]
-        return sources
-
-    def clean(self):
-        super().clean()
-        self.has_recording = any(
-            child.value.get("status") != RecordingStatus.UNAVAILABLE
-            and (child.value.get("url") or child.value.get("video"))
-            for child in self.recording
-        )
-        self.has_handouts = any(child.block_type in ("handout", "handouts") for child in self.body)
-
-    @cached_property
-    def edition(self):
-        """The conference edition's title, e.g. "PMO Conference 2021"."""
-        parent = self.get_parent() if self.path else None
-        return parent.title if parent else ""
-
-    @property
-    def full_title(self):
-        """ "PMO Conference 2021 \\\\ Step up – …": edition and title, as the heading shows them."""
-        if not self.edition:
-            return self.title
-        return f"{self.edition} {pmolib_settings.TITLE_SEPARATOR} {self.title}"
-
-    @cached_property
-    def speakers(self):
-        return [link.speaker for link in self.session_speakers.select_related("speaker__photo")]
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        breadcrumbs = context["breadcrumbs"]
-        conference = breadcrumbs[-1] if breadcrumbs else None
-        if conference is not None:
-            self.edition = conference.title  # reuse the breadcrumbs query
-
-        # What the article needs beyond the page's own fields is computed only
-        # if the article is rendered, not when it comes from the fragment cache.
-        @functools.cache
-        def speakers():
-            found = self.speakers
-            prefetch_related_objects([s.photo for s in found if s.photo], "renditions")
-            return found
-
-        neighbours = functools.cache(lambda: self.get_neighbours(request))
-        context.update(
-            conference=conference,
-            speakers=speakers,
-            previous_session=lambda: neighbours()["previous_session"],
-            next_session=lambda: neighbours()["next_session"],
-            other_sessions=functools.cache(
-                lambda: self.get_other_sessions_by_speakers(speakers(), request)
-            ),
-            title_separator=pmolib_settings.TITLE_SEPARATOR,
-            recording_section_id=RECORDING_SECTION_ID,
-            notes_section_id=NOTES_SECTION_ID,
-            pmolib_fragment_key=fragment_key(self, request),
-        )
-        return context
-
-    def get_neighbours(self, request=None):
-        """The previous and next session in the conference's running order (one query).
-
-        Siblings with a view restriction of their own are skipped; restrictions
-        on the conference or above apply to this page too and were checked
-        before it was served.
-        """
-        if self.pk is None:
-            return {"previous_session": None, "next_session": None}
-        own_restriction = PageViewRestriction.objects.filter(page_id=models.OuterRef("pk"))
-        siblings = list(
-            type(self)
-            .objects.live()
-            .sibling_of(self, inclusive=True)
-            .filter(models.Q(pk=self.pk) | ~models.Exists(own_restriction))
-            .only(*LINK_FIELDS)
-            .order_by(models.F("starts_at").asc(nulls_last=True), "path")
-        )
-        ids = [s.pk for s in siblings]
-        if self.pk not in ids:
-            return {"previous_session": None, "next_session": None}
-        i = ids.index(self.pk)
-        return {
-            "previous_session": siblings[i - 1] if i > 0 else None,
-            "next_session": siblings[i + 1] if i + 1 < len(siblings) else None,
-        }
-
-    def get_other_sessions_by_speakers(self, speakers, request=None):
-        limit = pmolib_settings.RELATED_SESSIONS_LIMIT
-        if not speakers or not limit:
-            return []
-        queryset = (
-            SessionPage.objects.live()
-            .filter(session_speakers__speaker__in=[s.pk for s in speakers])
-            .exclude(pk=self.pk)
-            .only(*LINK_FIELDS)
-            .distinct()
-            .order_by(models.F("starts_at").desc(nulls_last=True), "path")
-        )
-        return list(exclude_restricted(queryset)[:limit])
-
-
-class SessionPage(AbstractSessionPage):
-    parent_page_types = ["wagtail_pmolib.ConferencePage"]
-    subpage_types = []
-
-    class Meta:
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")

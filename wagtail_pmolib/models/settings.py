@@ -2,6 +2,7 @@
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -94,7 +95,7 @@ class FeedbackSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("session feedback")
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Changes whenever a setting does (for caching what shows them)."""
         import hashlib

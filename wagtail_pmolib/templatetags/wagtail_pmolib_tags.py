@@ -20,11 +20,21 @@ class CachedFragmentNode(template.Node):
         if not key:
             return self.nodelist.render(context)
         key = ":".join([key, *(str(part.resolve(context)) for part in self.parts)])
-        html = cache.get(key)
+        # Fragments the view fetched in one round trip (see prefetch_fragments).
+        prefetched = context.get("pmolib_fragments") or {}
+        html = prefetched[key] if key in prefetched else cache.get(key)
         if html is None:
             html = self.nodelist.render(context)
             cache.set(key, html, pmolib_settings.FRAGMENT_CACHE_TIMEOUT)
         return html
+
+
+def prefetch_fragments(*keys):
+    """Fetch the cached fragments a page will ask for with one ``get_many``.
+
+    Put the result in the context as ``pmolib_fragments``.
+    """
+    return cache.get_many([key for key in keys if key])
 
 
 @register.tag
