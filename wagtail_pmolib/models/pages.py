@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import prefetch_related_objects
+from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -41,6 +42,20 @@ class LibraryPageMixin:
         context["pmolib_include_css"] = pmolib_settings.INCLUDE_CSS
         context["pmolib_include_js"] = pmolib_settings.INCLUDE_JS
         return context
+
+    def route(self, request, path_components):
+        """Route as Wagtail does, but pass through a child on the way to one of
+        its descendants without loading the child's own fields (Wagtail loads
+        every page on the path in full; a conference's dates and introduction
+        are not needed to serve one of its sessions)."""
+        if len(path_components) > 1:
+            try:
+                child = self.get_children().get(slug=path_components[0])
+            except Page.DoesNotExist:
+                raise Http404 from None
+            child._cached_parent_obj = self
+            return child.specific_deferred.route(request, path_components[1:])
+        return super().route(request, path_components)
 
     def get_breadcrumbs(self):
         """Ancestors below the tree root, outermost first.
