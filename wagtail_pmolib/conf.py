@@ -54,6 +54,10 @@ DEFAULTS = {
     # Seconds to remember that an oEmbed lookup failed, so a provider outage does
     # not make every page view wait for it again. 0 disables the memory.
     "EMBED_FAILURE_TIMEOUT": 300,
+    # --- PDF text for search: bounds on what is read when a document is saved ---
+    "PDF_MAX_BYTES": 20 * 1024 * 1024,
+    "PDF_MAX_PAGES": 50,
+    "PDF_MAX_TEXT": 200_000,
     # --- Feedback ("Was this article helpful?") ---
     # Longest comment a visitor may send, in characters.
     "COMMENT_MAX_LENGTH": 2000,
@@ -104,6 +108,9 @@ _INT_KEYS = {
     "RATE_LIMIT_PERIOD",
     "VISITOR_COOKIE_MAX_AGE",
     "BAYESIAN_PRIOR_WEIGHT",
+    "PDF_MAX_BYTES",
+    "PDF_MAX_PAGES",
+    "PDF_MAX_TEXT",
 }
 
 

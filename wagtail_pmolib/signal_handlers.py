@@ -6,18 +6,34 @@ from wagtail.documents import get_document_model
 logger = logging.getLogger(__name__)
 
 
-def fill_document_file_size(sender, instance, **kwargs):
-    """Store a document's size when it is saved, so pages never open files to show it.
+def fill_document_file_metadata(sender, instance, **kwargs):
+    """Store a document's size and hash when it is saved, so pages never open files
+    to show its size and its text is extracted again only when the file changes.
 
     Wagtail's admin does this for uploads; documents created in code (imports,
     fixtures, our demo) often don't.
     """
-    if instance.file_size is not None or not instance.file:
+    if not instance.file:
         return
     try:
-        instance.file_size = instance.file.size
+        if instance.file_size is None:
+            instance.file_size = instance.file.size
+        if not instance.file_hash:
+            instance._set_file_hash()
     except OSError as exc:
-        logger.warning("Could not read the size of document file %s: %s", instance.file.name, exc)
+        logger.warning(
+            "Could not read the size and hash of document file %s: %s", instance.file.name, exc
+        )
+
+
+def extract_document_text(sender, instance, **kwargs):
+    """Keep the text of PDF handouts for search; never fails the save."""
+    from .pdftext import update_document_text
+
+    try:
+        update_document_text(instance)
+    except Exception:  # a document must save whatever its PDF is like
+        logger.exception("Could not store the text of document %s", instance.pk)
 
 
 def recount_feedback_summary(sender, instance, **kwargs):
@@ -38,11 +54,16 @@ def register_signal_handlers():
     from .models import Feedback
 
     fragment_cache.register_signal_handlers()
+    post_save.connect(
+        extract_document_text,
+        sender=get_document_model(),
+        dispatch_uid="wagtail_pmolib_extract_document_text",
+    )
     feedback_settings.register_signal_handlers()
     post_save.connect(recount_feedback_summary, sender=Feedback, dispatch_uid="pmolib_recount_s")
     post_delete.connect(recount_feedback_summary, sender=Feedback, dispatch_uid="pmolib_recount_d")
     pre_save.connect(
-        fill_document_file_size,
+        fill_document_file_metadata,
         sender=get_document_model(),
-        dispatch_uid="wagtail_pmolib_fill_document_file_size",
+        dispatch_uid="wagtail_pmolib_fill_document_file_metadata",
     )

@@ -1,3 +1,4 @@
+from .documents import DocumentText
 from .feedback import Feedback, FeedbackStatus, RatingSummary
 from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import (
@@ -18,6 +19,7 @@ __all__ = [
     "AbstractSpeaker",
     "ConferencePage",
     "ConferenceTheme",
+    "DocumentText",
     "Feedback",
     "FeedbackMixin",
     "FeedbackSettings",
