@@ -159,6 +159,23 @@ def make_session(conference):
     return make
 
 
+def menu_item_names(request):
+    """The names of every admin menu item (and submenu item) shown for ``request``."""
+    from wagtail.admin.menu import admin_menu
+
+    names = []
+
+    def walk(items):
+        for item in items:
+            names.append(item.name)
+            submenu = getattr(item, "menu", None)
+            if submenu is not None:
+                walk(submenu.menu_items_for_request(request))
+
+    walk(admin_menu.menu_items_for_request(request))
+    return names
+
+
 def recording_value(url="https://www.youtube.com/watch?v=seed123", **extra):
     value = {"url": url, "status": "shortened", "notice": SEED_NOTICE, "chapters": []}
     value.update(extra)

@@ -7,9 +7,9 @@ import json
 from django.contrib.auth.models import Group, Permission
 from django.test import TestCase
 from django.urls import reverse
-from wagtail.admin.menu import admin_menu
 from wagtail.test.utils import WagtailTestUtils
 
+from tests.conftest import menu_item_names
 from wagtail_pmolib.models import Speaker
 
 NS = "wagtailsnippets_wagtail_pmolib_speaker"
@@ -25,20 +25,6 @@ def speaker_form(**fields):
     data = {"name": "", "role": "", "organisation": "", "bio": "", "photo": "", "slug": ""}
     data.update(fields)
     return data
-
-
-def menu_item_names(request):
-    names = []
-
-    def walk(items):
-        for item in items:
-            names.append(item.name)
-            submenu = getattr(item, "menu", None)
-            if submenu is not None:
-                walk(submenu.menu_items_for_request(request))
-
-    walk(admin_menu.menu_items_for_request(request))
-    return names
 
 
 class SpeakerAdminTests(WagtailTestUtils, TestCase):

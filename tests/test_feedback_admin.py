@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from wagtail.admin.menu import admin_menu
 from wagtail.models import GroupPagePermission, Page
 from wagtail.test.utils import WagtailTestUtils
 
+from tests.conftest import menu_item_names
 from wagtail_pmolib.admin.exports import neutralise_formula
 from wagtail_pmolib.admin.reports import attach_pages, session_ratings
 from wagtail_pmolib.feedback import votes
@@ -81,20 +81,6 @@ def bulk_url(action, *feedback):
     ids = "&".join(f"id={item.pk}" for item in feedback)
     url = reverse("wagtail_bulk_action", args=["wagtail_pmolib", "feedback", action])
     return f"{url}?next={LIST_URL}&{ids}"
-
-
-def menu_item_names(request):
-    names = []
-
-    def walk(items):
-        for item in items:
-            names.append(item.name)
-            submenu = getattr(item, "menu", None)
-            if submenu is not None:
-                walk(submenu.menu_items_for_request(request))
-
-    walk(admin_menu.menu_items_for_request(request))
-    return names
 
 
 def html(response):

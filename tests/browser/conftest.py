@@ -45,6 +45,27 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def open_page(browser, *, timeout=None, **options):
+    """A fresh context and page that may contact nothing but our own server.
+
+    Requests elsewhere are refused and recorded in ``page.outside_requests``.
+    """
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(**options)
+    outside = []
+
+    def block_outside(route):
+        outside.append(route.request.url)
+        route.abort()
+
+    context.route(lambda url: not url.startswith("http://localhost"), block_outside)
+    page = context.new_page()
+    page.outside_requests = outside
+    if timeout is not None:
+        page.set_default_timeout(timeout)
+    return context, page
+
+
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:

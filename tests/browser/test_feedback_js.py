@@ -8,6 +8,8 @@ Skipped when Playwright or Chromium is not installed, unless PMOLIB_REQUIRE_BROW
 
 import pytest
 
+from .conftest import open_page
+
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,19 +29,7 @@ def session_url(live_server, session):
 
 
 def _context(browser, **options):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
-    outside = []
-
-    def block_outside(route):
-        outside.append(route.request.url)
-        route.abort()
-
-    # Nothing but our own server may be contacted.
-    context.route(lambda url: not url.startswith("http://localhost"), block_outside)
-    page = context.new_page()
-    page.outside_requests = outside
-    page.set_default_timeout(TIMEOUT)
-    return context, page
+    return open_page(browser, timeout=TIMEOUT, **options)
 
 
 @pytest.fixture

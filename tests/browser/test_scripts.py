@@ -7,6 +7,7 @@ Skipped when Playwright or Chromium is not installed, unless PMOLIB_REQUIRE_BROW
 import pytest
 
 from ..conftest import paragraph, recording_value
+from .conftest import open_page
 
 
 @pytest.fixture
@@ -26,17 +27,7 @@ def session_url(live_server, make_session, speaker):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    outside = []
-
-    def block_outside(route):
-        outside.append(route.request.url)
-        route.abort()
-
-    # Nothing but our own server may be contacted.
-    context.route(lambda url: not url.startswith("http://localhost"), block_outside)
-    page = context.new_page()
-    page.outside_requests = outside
+    context, page = open_page(browser, viewport={"width": 1280, "height": 800})
     yield page
     context.close()
 
