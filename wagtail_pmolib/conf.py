@@ -54,6 +54,17 @@ DEFAULTS = {
     # Seconds to remember that an oEmbed lookup failed, so a provider outage does
     # not make every page view wait for it again. 0 disables the memory.
     "EMBED_FAILURE_TIMEOUT": 300,
+    # --- Library search ---
+    # Longest search text looked at, in characters; the rest is cut.
+    "SEARCH_MAX_QUERY_LENGTH": 200,
+    # Most matches read from a search backend that is not one of Wagtail's
+    # database backends (Elasticsearch, OpenSearch), for filters and facets.
+    "SEARCH_MAX_MATCHES": 2000,
+    # Suggestions the autocomplete endpoint returns (titles and speakers each).
+    "SEARCH_SUGGESTIONS": 5,
+    # Count visitors' searches for the "Popular searches" and "Searches with no
+    # results" reports (and Wagtail's query log, when search promotions are installed).
+    "SEARCH_LOG": True,
     # --- PDF text for search: bounds on what is read when a document is saved ---
     "PDF_MAX_BYTES": 20 * 1024 * 1024,
     "PDF_MAX_PAGES": 50,
@@ -111,6 +122,9 @@ _INT_KEYS = {
     "PDF_MAX_BYTES",
     "PDF_MAX_PAGES",
     "PDF_MAX_TEXT",
+    "SEARCH_MAX_QUERY_LENGTH",
+    "SEARCH_MAX_MATCHES",
+    "SEARCH_SUGGESTIONS",
 }
 
 
@@ -158,6 +172,15 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}: TOC_MIN_LEVEL and TOC_MAX_LEVEL must satisfy "
                 "1 <= min <= max <= 6."
+            )
+        if values["SEARCH_MAX_QUERY_LENGTH"] < 1 or values["SEARCH_MAX_MATCHES"] < 1:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}: SEARCH_MAX_QUERY_LENGTH and SEARCH_MAX_MATCHES "
+                "must be at least 1."
+            )
+        if not isinstance(values["SEARCH_LOG"], bool):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['SEARCH_LOG'] must be True or False, not {values['SEARCH_LOG']!r}."
             )
         if values["FEEDBACK_ADMIN"] not in FEEDBACK_ADMINS:
             raise ImproperlyConfigured(

@@ -12,6 +12,7 @@ older than the content it shows. Previews are never cached.
 from __future__ import annotations
 
 import functools
+import time
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -29,8 +30,11 @@ VERSION_KEY = "wagtail_pmolib:fragment-version"
 def library_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
-        version = 1
-        cache.add(VERSION_KEY, version, None)
+        # Not 1: after the cache is flushed, the numbers must not repeat ones that
+        # processes may still hold (the search catalog is kept in memory).
+        version = time.time_ns() // 1000
+        if not cache.add(VERSION_KEY, version, None):
+            version = cache.get(VERSION_KEY, version)
     return version
 
 

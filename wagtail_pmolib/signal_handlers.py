@@ -52,6 +52,7 @@ def register_signal_handlers():
     from . import fragment_cache
     from .feedback import settings as feedback_settings
     from .models import Feedback
+    from .search import indexing as search_indexing
 
     fragment_cache.register_signal_handlers()
     post_save.connect(
@@ -59,6 +60,7 @@ def register_signal_handlers():
         sender=get_document_model(),
         dispatch_uid="wagtail_pmolib_extract_document_text",
     )
+    search_indexing.register_signal_handlers()
     feedback_settings.register_signal_handlers()
     post_save.connect(recount_feedback_summary, sender=Feedback, dispatch_uid="pmolib_recount_s")
     post_delete.connect(recount_feedback_summary, sender=Feedback, dispatch_uid="pmolib_recount_d")

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import is_same_domain
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -204,3 +205,27 @@ def feedback_endpoint(request, path):
         # No page here (serve() answers 404, running no view), or a feedback endpoint.
         return serve(request, full_path)
     return csrf_protect(serve)(request, full_path)
+
+
+def suggest_view(request, index_page):
+    """``GET {library.url}suggest/?q=…``: session titles and speakers as JSON.
+
+    Answers 405 to anything but GET/HEAD and an empty list for an empty or
+    wordless query; never stores anything.
+    """
+    from .search import suggest
+
+    if request.method not in ("GET", "HEAD"):
+        response = JsonResponse({"error": _("Use GET.")}, status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
+    found = suggest(
+        index_page,
+        request,
+        request.GET.get("q", ""),
+        index_page.get_catalog(),
+        index_page.get_session_model(),
+    )
+    response = JsonResponse(found, json_dumps_params={"ensure_ascii": False})
+    patch_vary_headers(response, ["Cookie"])
+    return response

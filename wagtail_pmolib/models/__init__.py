@@ -8,6 +8,7 @@ from .pages import (
     ConferenceTheme,
     LibraryIndexPage,
 )
+from .search import SearchTerm
 from .sessions import AbstractSessionPage, SessionPage, SessionSpeaker
 from .settings import FeedbackSettings
 from .speakers import AbstractSpeaker, Speaker
@@ -26,6 +27,7 @@ __all__ = [
     "FeedbackStatus",
     "LibraryIndexPage",
     "RatingSummary",
+    "SearchTerm",
     "SessionPage",
     "SessionSpeaker",
     "Speaker",

@@ -8,8 +8,9 @@ here: migrations name it by this path.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import prefetch_related_objects
 from django.http import Http404
@@ -113,43 +114,71 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
     class Meta:
         abstract = True
 
-    def get_sessions(self, request=None):
+    # A path below the library that answers with search suggestions (JSON).
+    SUGGEST_ROUTE = "suggest"
+
+    def get_session_model(self):
+        """The page type the library lists and searches."""
         from .sessions import SessionPage
 
-        queryset = (
-            SessionPage.objects.live()
-            .descendant_of(self)
-            .select_related("theme")
-            .defer_streamfields()
-            .order_by(models.F("starts_at").desc(nulls_last=True), "-first_published_at", "path")
-        )
-        return exclude_restricted(queryset)
+        return SessionPage
 
-    def get_page_size(self, request):
-        size = pmolib_settings.INDEX_PAGE_SIZE
-        try:
-            asked = int(request.GET.get("per_page", size))
-        except (TypeError, ValueError):
-            return size
-        return max(1, min(asked, pmolib_settings.MAX_PAGE_SIZE))
+    def get_catalog(self):
+        from ..search import get_catalog
+
+        return get_catalog(self, self.get_session_model())
+
+    def route(self, request, path_components):
+        if (
+            list(path_components) == [self.SUGGEST_ROUTE]
+            and not self.get_children().filter(slug=self.SUGGEST_ROUTE).exists()
+        ):
+            from wagtail.url_routing import RouteResult
+
+            if not self.live:
+                raise Http404
+            return RouteResult(self, kwargs={"pmolib_suggest": True})
+        return super().route(request, path_components)
+
+    def serve(self, request, *args, pmolib_suggest=False, **kwargs):
+        if pmolib_suggest:
+            from ..views import suggest_view
+
+            return suggest_view(request, self)
+        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        from ..feedback.identity import is_bot
+        from ..search import parse_params, run_search
+        from ..search.log import editors_picks, popular_searches, record_search
+
         context = super().get_context(request, *args, **kwargs)
-        paginator = Paginator(self.get_sessions(request), self.get_page_size(request))
-        sessions_page = paginator.get_page(request.GET.get("page"))
-        sessions = prefetch_speakers(sessions_page.object_list)
-        conferences = {
-            c.path: c
-            for c in ConferencePage.objects.live().descendant_of(self).defer_streamfields()
-        }
-        for session in sessions:
-            session.conference = conferences.get(session.path[: -Page.steplen])
-        per_page = self.get_page_size(request)
+        catalog = self.get_catalog()
+        params = parse_params(request.GET, catalog)
+        search = run_search(self, request, params, catalog, self.get_session_model())
+        first_page = search.searched and search.page.number == 1
+        if first_page and not getattr(request, "is_preview", False) and not is_bot(request):
+            record_search(params.query, search.total)
+        picks = (
+            editors_picks(params.query, request, catalog=catalog, visible=search.visible)
+            if first_page
+            else []
+        )
+        popular = []
+        if not search.total:
+            popular = [
+                {"text": text, "url": "?" + urlencode({"q": text})}
+                for text in popular_searches()
+                if text != params.query.normalised
+            ]
         context.update(
-            sessions=sessions,
-            sessions_page=sessions_page,
-            paginator=paginator,
-            per_page_param=per_page if "per_page" in request.GET else None,
+            search=search,
+            sessions=search.results,
+            sessions_page=search.page,
+            paginator=search.paginator,
+            editors_picks=picks,
+            popular_searches=popular,
+            suggest_url=f"{self.get_url(request) or ''}{self.SUGGEST_ROUTE}/",
         )
         return context
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 
 from django.db import models
-from django.db.models import prefetch_related_objects
+from django.db.models import OuterRef, Subquery, prefetch_related_objects
+from django.db.models.functions import Length, Substr
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -113,10 +114,31 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         FieldPanel("body"),
         FieldPanel("notes"),
     ]
+    # What the library's search matches: the title (weighted highest, by
+    # Page.search_fields), abstract, speakers' names and organisations,
+    # conference, theme, handout titles and descriptions, notes, and the text of
+    # PDF handouts. Changes to speakers, conferences and documents re-index the
+    # sessions they appear in (``search/indexing.py``).
     search_fields = [
         *Page.search_fields,
         index.SearchField("abstract"),
         index.SearchField("notes"),
+        index.SearchField("search_conference"),
+        index.SearchField("search_handouts"),
+        index.RelatedFields("theme", [index.SearchField("name")]),
+        index.RelatedFields(
+            "session_speakers",
+            [
+                index.RelatedFields(
+                    "speaker",
+                    [
+                        index.SearchField("name"),
+                        index.AutocompleteField("name"),
+                        index.SearchField("organisation"),
+                    ],
+                )
+            ],
+        ),
         index.FilterField("starts_at"),
         index.FilterField("theme"),
         index.FilterField("has_recording"),
@@ -171,6 +193,49 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
             for child in self.recording
         )
         self.has_handouts = any(child.block_type in ("handout", "handouts") for child in self.body)
+
+    @classmethod
+    def get_indexed_objects(cls):
+        # Each session's conference title comes with it, not one query each.
+        parent = Page.objects.filter(
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
+        )
+        return (
+            super()
+            .get_indexed_objects()
+            .annotate(_search_conference=Subquery(parent.values("title")[:1]))
+        )
+
+    def search_conference(self):
+        """The conference's title, for search."""
+        title = getattr(self, "_search_conference", None)
+        if title is None:
+            parent = self.get_parent() if self.path else None
+            title = parent.title if parent else ""
+        return title
+
+    def search_handouts(self):
+        """Handout titles and descriptions and the text of their PDFs, for search."""
+        from wagtail.documents import get_document_model
+
+        from ..search.text import handouts_in, raw_stream_data
+
+        handouts = handouts_in(raw_stream_data(self.body))
+        ids = {h["document"] for h in handouts if h["document"]}
+        documents = {}
+        if ids:
+            documents = {
+                pk: (title, text or "")
+                for pk, title, text in get_document_model()
+                .objects.filter(pk__in=ids)
+                .values_list("pk", "title", "pmolib_text__text")
+            }
+        parts = []
+        for handout in handouts:
+            title = handout["title"] or documents.get(handout["document"], ("", ""))[0]
+            parts += [title, handout["description"]]
+        parts += [text for _title, text in documents.values()]
+        return "\n".join(part for part in parts if part)
 
     @cached_property
     def edition(self):

@@ -1,0 +1,121 @@
+"""The search log and what is built on it: counting visitors' searches, the
+"Popular searches" and "Searches with no results" reports, popular searches
+offered when nothing matched, and editors' picks from Wagtail's search promotions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.apps import apps
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.utils import timezone
+
+from ..conf import pmolib_settings
+from .query import ParsedQuery
+
+logger = logging.getLogger(__name__)
+
+PROMOTIONS_APP = "wagtail.contrib.search_promotions"
+
+
+def promotions_installed() -> bool:
+    return apps.is_installed(PROMOTIONS_APP)
+
+
+def record_search(query: ParsedQuery, found: int) -> None:
+    """Count one search for the reports, and in Wagtail's query log when search
+    promotions are installed. Never fails the page: a failed write is logged."""
+    from ..models import SearchTerm
+
+    if not pmolib_settings.SEARCH_LOG or not query:
+        return
+    text, today = query.normalised, timezone.localdate()
+    increments = {"hits": models.F("hits") + 1}
+    if not found:
+        increments["no_result_hits"] = models.F("no_result_hits") + 1
+    try:
+        with transaction.atomic():
+            if not SearchTerm.objects.filter(query_string=text, date=today).update(**increments):
+                try:
+                    with transaction.atomic():
+                        SearchTerm.objects.create(
+                            query_string=text, date=today, hits=1, no_result_hits=int(not found)
+                        )
+                except IntegrityError:  # another request created it in between
+                    SearchTerm.objects.filter(query_string=text, date=today).update(**increments)
+            if promotions_installed():
+                from wagtail.contrib.search_promotions.models import Query
+
+                Query.get(query.text).add_hit()
+    except DatabaseError:
+        logger.exception("Could not log the library search %r", text)
+
+
+def search_terms(*, since=None, until=None, no_results=False):
+    """Searches grouped by text: ``query_string``, ``hits``, ``no_result_hits``,
+    ``last_seen``; most frequent first. ``no_results`` keeps only those that found
+    nothing at least once, ordered by how often they did."""
+    from ..models import SearchTerm
+
+    rows = SearchTerm.objects.all()
+    if since:
+        rows = rows.filter(date__gte=since)
+    if until:
+        rows = rows.filter(date__lte=until)
+    if no_results:
+        rows = rows.filter(no_result_hits__gt=0)
+    rows = rows.values("query_string").annotate(
+        total_hits=models.Sum("hits"),
+        total_no_result_hits=models.Sum("no_result_hits"),
+        last_seen=models.Max("date"),
+    )
+    order = "-total_no_result_hits" if no_results else "-total_hits"
+    return rows.order_by(order, "-last_seen", "query_string")
+
+
+def popular_searches(limit=5, days=90) -> list[str]:
+    """Texts often searched recently that found something (one query)."""
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    rows = (
+        search_terms(since=since)
+        .filter(total_hits__gt=models.F("total_no_result_hits"))
+        .values_list("query_string", flat=True)
+    )
+    return list(rows[:limit])
+
+
+def editors_picks(query: ParsedQuery, request, *, visible=None, catalog=None) -> list[dict]:
+    """The promoted results for this search (``wagtail.contrib.search_promotions``):
+    ``{"title", "url", "description"}`` each. Pages not live, or that the visitor may
+    not view, are left out. Empty when search promotions are not installed."""
+    if not query or not promotions_installed():
+        return []
+    from wagtail.contrib.search_promotions.models import SearchPromotion
+    from wagtail.search.utils import normalise_query_string
+
+    picks = []
+    promotions = (
+        SearchPromotion.objects.filter(query__query_string=normalise_query_string(query.text))
+        .select_related("page")
+        .order_by("sort_order")
+    )
+    for promotion in promotions:
+        page = promotion.page
+        if page is not None:
+            if not page.live:
+                continue
+            if catalog is not None and page.pk in catalog.entries:
+                if visible is not None and page.pk not in visible:
+                    continue
+            elif any(not r.accept_request(request) for r in page.get_view_restrictions()):
+                continue
+            url = page.get_url(request)
+            title = page.title
+        else:
+            url = promotion.external_link_url
+            title = promotion.external_link_text or promotion.external_link_url
+        if url:
+            picks.append({"title": title, "url": url, "description": promotion.description})
+    return picks
