@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "wagtail_modeladmin",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
+    "wagtail.contrib.search_promotions",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
