@@ -41,6 +41,44 @@ def register_session_ratings_menu_item():
     )
 
 
+class SearchReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        from .admin.search_reports import can_view_searches
+
+        return can_view_searches(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_popular_searches_menu_item():
+    return SearchReportMenuItem(
+        _("Popular searches"),
+        reverse("wagtail_pmolib_admin:popular_searches"),
+        name="pmolib-popular-searches",
+        icon_name="search",
+        order=1310,
+    )
+
+
+@hooks.register("register_reports_menu_item")
+def register_no_result_searches_menu_item():
+    return SearchReportMenuItem(
+        _("Searches with no results"),
+        reverse("wagtail_pmolib_admin:no_result_searches"),
+        name="pmolib-no-result-searches",
+        icon_name="search",
+        order=1320,
+    )
+
+
+@hooks.register("register_permissions")
+def register_search_report_permissions():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(
+        content_type__app_label="wagtail_pmolib", codename="view_searchterm"
+    )
+
+
 @hooks.register("register_page_header_buttons")
 def reset_ratings_button(page, user, view_name, next_url=None):
     from .models import FeedbackMixin

@@ -53,17 +53,16 @@ def record_search(query: ParsedQuery, found: int) -> None:
         logger.exception("Could not log the library search %r", text)
 
 
-def search_terms(*, since=None, until=None, no_results=False):
-    """Searches grouped by text: ``query_string``, ``hits``, ``no_result_hits``,
-    ``last_seen``; most frequent first. ``no_results`` keeps only those that found
-    nothing at least once, ordered by how often they did."""
+def search_terms(rows=None, *, since=None, no_results=False):
+    """Searches grouped by text: ``query_string``, ``total_hits``,
+    ``total_no_result_hits``, ``last_seen``; most frequent first. ``rows`` narrows
+    the days counted (a ``SearchTerm`` queryset); ``no_results`` keeps only texts
+    that found nothing at least once, ordered by how often they did."""
     from ..models import SearchTerm
 
-    rows = SearchTerm.objects.all()
+    rows = SearchTerm.objects.all() if rows is None else rows
     if since:
         rows = rows.filter(date__gte=since)
-    if until:
-        rows = rows.filter(date__lte=until)
     if no_results:
         rows = rows.filter(no_result_hits__gt=0)
     rows = rows.values("query_string").annotate(

@@ -5,7 +5,9 @@
  * - the table of contents highlights the section being read;
  * - the print button;
  * - feedback: the form posts in the background, the summary updates in place
- *   and the result is announced; the comment box appears when it is wanted.
+ *   and the result is announced; the comment box appears when it is wanted;
+ * - library search: suggestions (titles and speakers) as you type, in an ARIA
+ *   combobox; the form itself is a plain GET form.
  */
 (function () {
     "use strict";
@@ -210,10 +212,153 @@
         });
     }
 
+    function initSuggest() {
+        var forms = document.querySelectorAll("form[data-pmolib-search][data-suggest-url]");
+        Array.prototype.forEach.call(forms, function (form) {
+            var input = form.querySelector("input[name=q]");
+            if (!input || !window.fetch) { return; }
+            var url = form.getAttribute("data-suggest-url");
+            var list = document.createElement("ul");
+            list.id = input.id + "-suggestions";
+            list.className = "pmolib-suggest";
+            list.setAttribute("role", "listbox");
+            list.setAttribute("aria-label", form.getAttribute("data-label-suggestions") || "Suggestions");
+            list.hidden = true;
+            input.parentNode.appendChild(list);
+            var status = document.createElement("p");
+            status.className = "pmolib-visually-hidden";
+            status.setAttribute("role", "status");
+            form.appendChild(status);
+            input.setAttribute("role", "combobox");
+            input.setAttribute("aria-autocomplete", "list");
+            input.setAttribute("aria-expanded", "false");
+            input.setAttribute("aria-controls", list.id);
+
+            var timer = null, controller = null, options = [], active = -1, lastQuery = null;
+
+            function close() {
+                list.hidden = true;
+                input.setAttribute("aria-expanded", "false");
+                input.removeAttribute("aria-activedescendant");
+                active = -1;
+            }
+
+            function highlight(index) {
+                options.forEach(function (option, i) {
+                    option.setAttribute("aria-selected", i === index ? "true" : "false");
+                });
+                active = index;
+                if (index >= 0) {
+                    input.setAttribute("aria-activedescendant", options[index].id);
+                    options[index].scrollIntoView({ block: "nearest" });
+                } else {
+                    input.removeAttribute("aria-activedescendant");
+                }
+            }
+
+            function addGroup(label, items, describe) {
+                if (!items.length) { return; }
+                var heading = document.createElement("li");
+                heading.className = "pmolib-suggest__group";
+                heading.setAttribute("role", "presentation");
+                heading.textContent = label;
+                list.appendChild(heading);
+                items.forEach(function (item) {
+                    var option = document.createElement("li");
+                    option.className = "pmolib-suggest__option";
+                    option.id = list.id + "-" + options.length;
+                    option.setAttribute("role", "option");
+                    option.setAttribute("aria-selected", "false");
+                    option.setAttribute("data-url", item.url);
+                    option.textContent = item.title || item.name;
+                    var detail = describe(item);
+                    if (detail) {
+                        var small = document.createElement("small");
+                        small.textContent = detail;
+                        option.appendChild(small);
+                    }
+                    list.appendChild(option);
+                    options.push(option);
+                });
+            }
+
+            function render(data) {
+                list.textContent = "";
+                options = [];
+                active = -1;
+                addGroup(form.getAttribute("data-label-sessions") || "Sessions", data.sessions || [],
+                    function (item) { return item.conference; });
+                addGroup(form.getAttribute("data-label-speakers") || "Speakers", data.speakers || [],
+                    function (item) {
+                        var template = form.getAttribute(item.sessions === 1 ? "data-label-one-session" : "data-label-sessions-count") || "%s";
+                        return template.replace("%s", String(item.sessions));
+                    });
+                if (options.length) {
+                    list.hidden = false;
+                    input.setAttribute("aria-expanded", "true");
+                } else {
+                    close();
+                }
+                var template = form.getAttribute("data-label-count") || "%s suggestions";
+                status.textContent = options.length ? template.replace("%s", String(options.length)) : "";
+            }
+
+            function lookUp() {
+                var query = input.value.trim();
+                if (query === lastQuery) { return; }
+                lastQuery = query;
+                if (query.length < 2) { render({}); return; }
+                if (controller) { controller.abort(); }
+                controller = window.AbortController ? new AbortController() : null;
+                fetch(url + "?q=" + encodeURIComponent(query), {
+                    headers: { Accept: "application/json" },
+                    credentials: "same-origin",
+                    signal: controller ? controller.signal : undefined
+                }).then(function (response) {
+                    return response.ok ? response.json() : {};
+                }).then(render).catch(function () { /* aborted or offline: no suggestions */ });
+            }
+
+            function go(option) {
+                window.location.href = option.getAttribute("data-url");
+            }
+
+            input.addEventListener("input", function () {
+                window.clearTimeout(timer);
+                timer = window.setTimeout(lookUp, 150);
+            });
+            input.addEventListener("keydown", function (event) {
+                if (list.hidden || !options.length) { return; }
+                if (event.key === "ArrowDown") {
+                    event.preventDefault();
+                    highlight((active + 1) % options.length);
+                } else if (event.key === "ArrowUp") {
+                    event.preventDefault();
+                    highlight(active <= 0 ? options.length - 1 : active - 1);
+                } else if (event.key === "Enter" && active >= 0) {
+                    event.preventDefault();
+                    go(options[active]);
+                } else if (event.key === "Escape") {
+                    event.preventDefault();
+                    close();
+                }
+            });
+            list.addEventListener("mousedown", function (event) {
+                var option = event.target.closest("[role=option]");
+                if (option) {
+                    event.preventDefault();  // keep focus in the box until we leave
+                    go(option);
+                }
+            });
+            input.addEventListener("blur", function () { window.setTimeout(close, 100); });
+        });
+    }
+
     function init() {
         initPrint();
         initToc();
         initFeedback();
+        initSuggest();
     }
 
     if (document.readyState === "loading") {
