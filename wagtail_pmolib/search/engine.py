@@ -10,6 +10,7 @@ facet counts and sorting are worked out on the library's catalog
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -354,11 +355,20 @@ def _matching_ids(results) -> list[int]:
     return [obj.pk for obj in results[: pmolib_settings.SEARCH_MAX_MATCHES]]
 
 
+def rollback_on_error():
+    """A savepoint when the request runs in a transaction (``ATOMIC_REQUESTS``), so
+    a failed search cannot break the rest of it; nothing otherwise (a read needs
+    no transaction of its own)."""
+    if transaction.get_connection().in_atomic_block:
+        return transaction.atomic()
+    return contextlib.nullcontext()
+
+
 def match(queryset, query: ParsedQuery) -> tuple[list[int], bool]:
     """Ids of the sessions in ``queryset`` matching ``query``, best first, and
     whether the words had to be matched with OR because nothing had them all."""
     try:
-        with transaction.atomic():
+        with rollback_on_error():
             ids = _matching_ids(queryset.search(query.backend_query("and")))
             if ids or len(query.terms) < 2:
                 return ids, False
@@ -602,7 +612,7 @@ def suggest(index_page, request, text, catalog: Catalog, session_model) -> dict:
     visible = catalog.visible_ids(request)
     queryset = session_model.objects.live().descendant_of(index_page).defer_streamfields()
     try:
-        with transaction.atomic():
+        with rollback_on_error():
             ids = _matching_ids(queryset.autocomplete(" ".join(query.terms)))
     except Exception:  # a backend outage must not fail the endpoint
         logger.exception("Library autocomplete failed for %r", query.text)

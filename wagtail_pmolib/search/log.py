@@ -13,6 +13,7 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
 from ..conf import pmolib_settings
+from .engine import rollback_on_error
 from .query import ParsedQuery
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def record_search(query: ParsedQuery, found: int) -> None:
     if not found:
         increments["no_result_hits"] = models.F("no_result_hits") + 1
     try:
-        with transaction.atomic():
+        with rollback_on_error():
             if not SearchTerm.objects.filter(query_string=text, date=today).update(**increments):
                 try:
                     with transaction.atomic():
