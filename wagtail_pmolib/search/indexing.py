@@ -1,6 +1,6 @@
 """Keep sessions' search index entries current when what they show changes
-elsewhere: a speaker's name or organisation, a conference's title or themes,
-a handout document's title or file (its PDF text).
+elsewhere: a speaker's name or organisation (or its deletion), a conference's
+title or themes, a handout document's title or file (its PDF text).
 
 Wagtail re-indexes an object when it is saved; these handlers re-index the
 live sessions that show the changed object. Each handler does one query to
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.documents import get_document_model
 from wagtail.search import index
 from wagtail.signals import page_published
@@ -47,6 +47,22 @@ def reindex_for_speaker(sender, instance, raw=False, **kwargs):
         reindex(model.objects.live().filter(session_speakers__speaker=instance).distinct())
 
 
+def remember_speaker_sessions(sender, instance, **kwargs):
+    """Before a speaker is deleted (and its session links with it), note its sessions."""
+    from ..models import SessionSpeaker
+
+    instance._pmolib_session_ids = list(
+        SessionSpeaker.objects.filter(speaker=instance).values_list("page_id", flat=True)
+    )
+
+
+def reindex_after_speaker_deleted(sender, instance, **kwargs):
+    ids = getattr(instance, "_pmolib_session_ids", None)
+    if ids:
+        for model in _session_models():
+            reindex(model.objects.live().filter(pk__in=ids))
+
+
 def reindex_for_conference(sender, instance, **kwargs):
     from ..models import AbstractConferencePage
 
@@ -78,6 +94,12 @@ def register_signal_handlers():
     from ..models import Speaker
 
     post_save.connect(reindex_for_speaker, sender=Speaker, dispatch_uid="pmolib_reindex_speaker")
+    pre_delete.connect(
+        remember_speaker_sessions, sender=Speaker, dispatch_uid="pmolib_speaker_sessions"
+    )
+    post_delete.connect(
+        reindex_after_speaker_deleted, sender=Speaker, dispatch_uid="pmolib_reindex_speaker_d"
+    )
     page_published.connect(reindex_for_conference, dispatch_uid="pmolib_reindex_conference")
     # After the document's text was stored (that handler is connected first).
     post_save.connect(
