@@ -223,7 +223,7 @@ def suggest_view(request, index_page):
         index_page,
         request,
         request.GET.get("q", ""),
-        index_page.get_catalog(),
+        index_page.get_catalog(request),
         index_page.get_session_model(),
     )
     response = JsonResponse(found, json_dumps_params={"ensure_ascii": False})

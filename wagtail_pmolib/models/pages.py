@@ -123,10 +123,11 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
 
         return SessionPage
 
-    def get_catalog(self):
+    def get_catalog(self, request=None):
+        """The library's search catalog as ``request``'s visitor may see it."""
         from ..search import get_catalog
 
-        return get_catalog(self, self.get_session_model())
+        return get_catalog(self, self.get_session_model()).for_request(request)
 
     def route(self, request, path_components):
         if (
@@ -153,17 +154,13 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
         from ..search.log import editors_picks, popular_searches, record_search
 
         context = super().get_context(request, *args, **kwargs)
-        catalog = self.get_catalog()
+        catalog = self.get_catalog(request)
         params = parse_params(request.GET, catalog)
         search = run_search(self, request, params, catalog, self.get_session_model())
         first_page = search.searched and search.page.number == 1
         if first_page and not getattr(request, "is_preview", False) and not is_bot(request):
             record_search(params.query, search.total)
-        picks = (
-            editors_picks(params.query, request, catalog=catalog, visible=search.visible)
-            if first_page
-            else []
-        )
+        picks = editors_picks(params.query, request, catalog=catalog) if first_page else []
         popular = []
         if not search.total:
             popular = [

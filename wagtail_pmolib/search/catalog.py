@@ -66,21 +66,46 @@ class Catalog:
     speakers: dict[int, SpeakerRef] = field(default_factory=dict)
     restrictions: dict[int, PageViewRestriction] = field(default_factory=dict)
 
-    def visible_ids(self, request) -> set[int]:
-        """Sessions the visitor may view: Wagtail's page privacy (password, login,
-        groups) on the session or any page between it and the library."""
+    _views: dict = field(default_factory=dict, repr=False)
+
+    def for_request(self, request) -> Catalog:
+        """The catalog as ``request``'s visitor may see it: without the sessions
+        under a view restriction (password, login, groups) the visitor has not
+        passed, and without the conferences, themes and speakers that only such
+        sessions have — so not even their names show. Kept per set of passed
+        restrictions."""
         if not self.restrictions:
-            return set(self.entries)
-        passed = {
+            return self
+        passed = frozenset(
             pk
             for pk, restriction in self.restrictions.items()
             if request is not None and restriction.accept_request(request)
+        )
+        if len(passed) == len(self.restrictions):
+            return self
+        view = self._views.get(passed)
+        if view is None:
+            view = self._views[passed] = self._narrowed(passed)
+        return view
+
+    def _narrowed(self, passed) -> Catalog:
+        entries = {
+            pk: entry
+            for pk, entry in self.entries.items()
+            if all(r in passed for r in entry.restrictions)
         }
-        return {
-            entry.id
-            for entry in self.entries.values()
-            if all(pk in passed for pk in entry.restrictions)
-        }
+        conferences = {e.conference for e in entries.values()}
+        themes = {e.theme for e in entries.values()}
+        speakers = {s for e in entries.values() for s in e.speakers}
+        return Catalog(
+            version=self.version,
+            entries=entries,
+            newest=[pk for pk in self.newest if pk in entries],
+            position=self.position,
+            conferences={k: v for k, v in self.conferences.items() if k in conferences},
+            themes={k: v for k, v in self.themes.items() if k in themes},
+            speakers={k: v for k, v in self.speakers.items() if k in speakers},
+        )
 
     def speaker_refs(self, entry: Entry) -> list[SpeakerRef]:
         return [self.speakers[pk] for pk in entry.speakers if pk in self.speakers]
@@ -165,7 +190,8 @@ _lock = threading.Lock()
 
 
 def get_catalog(index_page, session_model) -> Catalog:
-    """The catalog of ``index_page``, rebuilt only when library content changed."""
+    """The catalog of ``index_page``, rebuilt only when library content changed.
+    Narrow it with ``for_request()`` before showing anything from it."""
     version = library_version()
     key = (index_page.pk, session_model._meta.label)
     catalog = _catalogs.get(key)

@@ -435,7 +435,6 @@ class SearchOutcome:
     failed: bool = False  # the backend failed: this is the browse view
     page_links: list[dict] = field(default_factory=list)
     previous_url: str = ""
-    visible: set = field(default_factory=set)  # ids of the sessions the visitor may view
     clear_url: str = "?"  # this search without its filters
 
     @property
@@ -456,9 +455,12 @@ class SearchOutcome:
 
 
 def run_search(index_page, request, params: SearchParams, catalog: Catalog, session_model):
-    """Everything a library page shows for ``params``, for ``request``'s visitor."""
+    """Everything a library page shows for ``params``, for ``request``'s visitor.
+
+    ``catalog`` must be the visitor's (``Catalog.for_request``): only its sessions
+    can be results."""
     outcome = SearchOutcome(params=params, notices=list(params.notices))
-    outcome.visible = visible = catalog.visible_ids(request)
+    entries = catalog.entries
     ranked_ids = None
     if params.query:
         queryset = session_model.objects.live().descendant_of(index_page).defer_streamfields()
@@ -470,10 +472,9 @@ def run_search(index_page, request, params: SearchParams, catalog: Catalog, sess
                 _("Search is not available right now, so all sessions are shown.")
             )
     if ranked_ids is None:
-        candidates = [catalog.entries[pk] for pk in catalog.newest if pk in visible]
+        candidates = [entries[pk] for pk in catalog.newest]
     else:
-        entries = catalog.entries
-        candidates = [entries[pk] for pk in ranked_ids if pk in visible and pk in entries]
+        candidates = [entries[pk] for pk in ranked_ids if pk in entries]
     if outcome.matched_any_word and candidates:
         outcome.notices.append(_("No session has all of your words; these have some of them."))
 
@@ -598,7 +599,8 @@ def load_results(entries, catalog: Catalog, session_model, query: ParsedQuery, r
 
 
 def suggest(index_page, request, text, catalog: Catalog, session_model) -> dict:
-    """Session titles and speakers for what a visitor is typing.
+    """Session titles and speakers for what a visitor is typing (``catalog`` is
+    the visitor's, as for ``run_search``).
 
     Titles come from the search backend's autocomplete (the last word may be
     partly typed); speakers from the catalog, by the start of any of their names'
@@ -609,7 +611,6 @@ def suggest(index_page, request, text, catalog: Catalog, session_model) -> dict:
     found = {"query": query.text, "sessions": [], "speakers": []}
     if not query or not limit:
         return found
-    visible = catalog.visible_ids(request)
     queryset = session_model.objects.live().descendant_of(index_page).defer_streamfields()
     try:
         with rollback_on_error():
@@ -617,7 +618,7 @@ def suggest(index_page, request, text, catalog: Catalog, session_model) -> dict:
     except Exception:  # a backend outage must not fail the endpoint
         logger.exception("Library autocomplete failed for %r", query.text)
         ids = []
-    chosen = [pk for pk in ids if pk in visible and pk in catalog.entries][:limit]
+    chosen = [pk for pk in ids if pk in catalog.entries][:limit]
     if chosen:
         pages = session_model.objects.filter(pk__in=chosen).only(*LINK_FIELDS).in_bulk()
         for pk in chosen:
@@ -634,8 +635,8 @@ def suggest(index_page, request, text, catalog: Catalog, session_model) -> dict:
             )
     terms = [term.casefold() for term in query.terms]
     sessions_by_speaker: dict[int, int] = {}
-    for pk in visible:
-        for speaker in catalog.entries[pk].speakers:
+    for entry in catalog.entries.values():
+        for speaker in entry.speakers:
             sessions_by_speaker[speaker] = sessions_by_speaker.get(speaker, 0) + 1
     params = SearchParams()
     for pk, speaker in catalog.speakers.items():

@@ -86,10 +86,11 @@ def popular_searches(limit=5, days=90) -> list[str]:
     return list(rows[:limit])
 
 
-def editors_picks(query: ParsedQuery, request, *, visible=None, catalog=None) -> list[dict]:
+def editors_picks(query: ParsedQuery, request, *, catalog=None) -> list[dict]:
     """The promoted results for this search (``wagtail.contrib.search_promotions``):
     ``{"title", "url", "description"}`` each. Pages not live, or that the visitor may
-    not view, are left out. Empty when search promotions are not installed."""
+    not view, are left out (``catalog``, the visitor's, answers for the library's
+    sessions without a query). Empty when search promotions are not installed."""
     if not query or not promotions_installed():
         return []
     from wagtail.contrib.search_promotions.models import SearchPromotion
@@ -107,8 +108,7 @@ def editors_picks(query: ParsedQuery, request, *, visible=None, catalog=None) ->
             if not page.live:
                 continue
             if catalog is not None and page.pk in catalog.entries:
-                if visible is not None and page.pk not in visible:
-                    continue
+                pass  # a session of the library the visitor may view
             elif any(not r.accept_request(request) for r in page.get_view_restrictions()):
                 continue
             url = page.get_url(request)
