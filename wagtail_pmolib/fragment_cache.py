@@ -15,7 +15,7 @@ import functools
 import time
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone, translation
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -95,3 +95,9 @@ def register_signal_handlers():
     post_delete.connect(_bump_for_instance, dispatch_uid="wagtail_pmolib_fragment_delete")
     page_unpublished.connect(bump_library_version, dispatch_uid="wagtail_pmolib_unpublished")
     post_page_move.connect(bump_library_version, dispatch_uid="wagtail_pmolib_moved")
+    # A view restriction's groups are set after the restriction is saved.
+    m2m_changed.connect(
+        bump_library_version,
+        sender=PageViewRestriction.groups.through,
+        dispatch_uid="wagtail_pmolib_restriction_groups",
+    )

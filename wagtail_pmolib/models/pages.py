@@ -158,7 +158,12 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
         params = parse_params(request.GET, catalog)
         search = run_search(self, request, params, catalog, self.get_session_model())
         first_page = search.searched and search.page.number == 1
-        if first_page and not getattr(request, "is_preview", False) and not is_bot(request):
+        if (
+            first_page
+            and request.method == "GET"
+            and not getattr(request, "is_preview", False)
+            and not is_bot(request)
+        ):
             record_search(params.query, search.total)
         picks = editors_picks(params.query, request, catalog=catalog) if first_page else []
         popular = []

@@ -207,11 +207,13 @@ def _failed_dimensions(entry, params: SearchParams) -> list[str]:
         failed.append("theme")
     if params.speakers and not any(s in params.speakers for s in entry.speakers):
         failed.append("speaker")
-    if "recording" in params.formats and not entry.has_recording:
-        failed.append("recording")
-    if "handout" in params.formats and not entry.has_handouts:
-        failed.append("handout")
+    if params.formats and not any(_has_format(entry, f) for f in params.formats):
+        failed.append("format")
     return failed
+
+
+def _has_format(entry, name) -> bool:
+    return entry.has_recording if name == "recording" else entry.has_handouts
 
 
 def _count(counts, dimension, entry):
@@ -222,13 +224,13 @@ def _count(counts, dimension, entry):
     elif dimension == "speaker":
         for speaker in entry.speakers:
             counts["speaker"][speaker] = counts["speaker"].get(speaker, 0) + 1
-    elif dimension == "recording" and entry.has_recording:
-        counts["format"]["recording"] = counts["format"].get("recording", 0) + 1
-    elif dimension == "handout" and entry.has_handouts:
-        counts["format"]["handout"] = counts["format"].get("handout", 0) + 1
+    else:
+        for name in FORMATS:
+            if _has_format(entry, name):
+                counts["format"][name] = counts["format"].get(name, 0) + 1
 
 
-DIMENSIONS = ("conference", "theme", "speaker", "recording", "handout")
+DIMENSIONS = ("conference", "theme", "speaker", "format")
 
 
 def filter_and_count(candidates, params: SearchParams):
