@@ -2,16 +2,10 @@
 facets work on, highlighted excerpts, and the search log. No HTTP here."""
 
 from .catalog import Catalog, clear_catalogs, get_catalog
-from .engine import (
-    FORMATS,
-    SORTS,
-    SearchOutcome,
-    SearchParams,
-    parse_params,
-    run_search,
-    suggest,
-)
+from .engine import SearchOutcome, run_search
+from .params import FORMATS, SORTS, SearchParams, parse_params
 from .query import ParsedQuery, parse_query
+from .suggest import suggest
 
 __all__ = [
     "FORMATS",

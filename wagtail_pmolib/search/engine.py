@@ -1,6 +1,6 @@
-"""Library search: reading a search's parameters, filters, facets, sorting,
-paging and results. No HTTP here: the library page (HTML) and the JSON API call
-the same functions, so they can never disagree.
+"""Library search: matching, sorting, paging and the results a page shows.
+No HTTP here: the library page (HTML) and the JSON API call the same
+functions, so they can never disagree.
 
 The search backend is asked one thing, through Wagtail's backend-neutral API:
 which live sessions under the library match the words, best first. Filters,
@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -25,316 +24,19 @@ from ..feedback.summary import Summary, bayesian_average
 from ..models.pages import LINK_FIELDS
 from .catalog import Catalog
 from .excerpts import excerpt, lead, mark, terms_pattern
-from .query import ParsedQuery, parse_query
+from .facets import Facet, build_facets, filter_and_count, selected_filters
+from .params import (
+    SORT_MOST_RATED,
+    SORT_NEWEST,
+    SORT_RELEVANCE,
+    SORT_TOP_RATED,
+    SORTS,
+    SearchParams,
+)
+from .query import ParsedQuery
 from .text import handouts_in, html_to_text, raw_stream_data
 
 logger = logging.getLogger(__name__)
-
-SORT_RELEVANCE = "relevance"
-SORT_NEWEST = "newest"
-SORT_TOP_RATED = "top-rated"
-SORT_MOST_RATED = "most-rated"
-SORTS = {
-    SORT_RELEVANCE: _("Relevance"),
-    SORT_NEWEST: _("Newest"),
-    SORT_TOP_RATED: _("Top rated"),
-    SORT_MOST_RATED: _("Most rated"),
-}
-FORMATS = {"recording": _("Recording"), "handout": _("Handout")}
-
-# Values read per filter; more are ignored (no visitor selects 20 speakers).
-MAX_FILTER_VALUES = 20
-# Speakers offered as filters (besides the selected ones): the most frequent.
-SPEAKER_FACET_LIMIT = 12
-
-
-@dataclass
-class SearchParams:
-    """One search's state, exactly what its URL holds."""
-
-    query: ParsedQuery = field(default_factory=ParsedQuery)
-    conferences: tuple[int, ...] = ()
-    themes: tuple[str, ...] = ()
-    speakers: tuple[int, ...] = ()
-    formats: tuple[str, ...] = ()
-    sort: str = ""  # "" is the default: relevance with words, newest without
-    page: int = 1
-    per_page: int | None = None  # as asked for in the URL, already capped
-    notices: list[str] = field(default_factory=list)
-
-    @property
-    def has_filters(self) -> bool:
-        return bool(self.conferences or self.themes or self.speakers or self.formats)
-
-    @property
-    def effective_sort(self) -> str:
-        if self.sort == SORT_RELEVANCE and not self.query:
-            return SORT_NEWEST
-        return self.sort or (SORT_RELEVANCE if self.query else SORT_NEWEST)
-
-    def items(self, **changes):
-        """The URL parameters, in a stable order, with ``changes`` applied."""
-        state = {
-            "q": self.query.text,
-            "conference": self.conferences,
-            "theme": self.themes,
-            "speaker": self.speakers,
-            "format": self.formats,
-            "sort": self.sort,
-            "per_page": self.per_page,
-            "page": None,
-        }
-        state.update(changes)
-        pairs = []
-        for name, value in state.items():
-            if value in (None, "", ()):
-                continue
-            for one in value if isinstance(value, tuple) else (value,):
-                pairs.append((name, one))
-        return pairs
-
-    def url(self, **changes) -> str:
-        """A query string (``?…``) for this search with ``changes``; ``?`` alone if empty."""
-        return "?" + urlencode(self.items(**changes))
-
-    def toggle_url(self, name: str, value) -> str:
-        attribute = {
-            "conference": "conferences",
-            "theme": "themes",
-            "speaker": "speakers",
-            "format": "formats",
-        }[name]
-        current = getattr(self, attribute)
-        new = tuple(v for v in current if v != value) if value in current else (*current, value)
-        return self.url(**{name: new})
-
-
-def _clean_values(values, convert, known, label, notices):
-    """Distinct known values; anything else is left out with one notice."""
-    found, bad = [], False
-    for raw in values[:MAX_FILTER_VALUES]:
-        try:
-            value = convert(raw)
-        except (TypeError, ValueError):
-            bad = True
-            continue
-        if value not in known:
-            bad = True
-        elif value not in found:
-            found.append(value)
-    if bad or len(values) > MAX_FILTER_VALUES:
-        notices.append(
-            _("A %(filter)s filter in the address was not recognised and is not applied.")
-            % {"filter": label}
-        )
-    return tuple(found)
-
-
-def _whole_number(raw) -> int:
-    raw = str(raw).strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-        raise ValueError(raw)
-    return int(raw)
-
-
-def parse_params(data, catalog: Catalog, *, default_page_size: int | None = None) -> SearchParams:
-    """Read a search from a ``QueryDict`` (``request.GET``), keeping what is valid.
-
-    Nothing here raises: unknown ids, words where numbers belong, repeated and
-    negative values are left out, and the visitor gets a notice saying so.
-    """
-    notices: list[str] = []
-    raw_q = data.get("q", "")
-    query = parse_query(raw_q)
-    if query.truncated:
-        notices.append(
-            _("Your search was shortened to its first %(count)s characters.")
-            % {"count": pmolib_settings.SEARCH_MAX_QUERY_LENGTH}
-        )
-    elif raw_q.strip() and not query:
-        notices.append(_("Your search has no words to look for, so all sessions are shown."))
-    params = SearchParams(query=query, notices=notices)
-    params.conferences = _clean_values(
-        data.getlist("conference"), _whole_number, catalog.conferences, _("conference"), notices
-    )
-    params.themes = _clean_values(data.getlist("theme"), str, catalog.themes, _("theme"), notices)
-    params.speakers = _clean_values(
-        data.getlist("speaker"), _whole_number, catalog.speakers, _("speaker"), notices
-    )
-    params.formats = _clean_values(data.getlist("format"), str, FORMATS, _("format"), notices)
-    sort = data.get("sort", "")
-    if sort and sort not in SORTS:
-        notices.append(_("The sort order in the address was not recognised."))
-        sort = ""
-    params.sort = sort
-    try:
-        params.page = max(1, _whole_number(data.get("page", "1")))
-    except ValueError:
-        params.page = 1
-    try:
-        asked = _whole_number(data["per_page"])
-    except (KeyError, ValueError):
-        asked = None
-    if asked is not None:
-        params.per_page = max(1, min(asked, pmolib_settings.MAX_PAGE_SIZE))
-    return params
-
-
-# --- Facets -----------------------------------------------------------------
-
-
-@dataclass
-class FacetOption:
-    value: object
-    label: str
-    count: int
-    selected: bool
-    url: str
-
-
-@dataclass
-class Facet:
-    name: str  # the URL parameter
-    label: str
-    options: list[FacetOption]
-
-
-def _failed_dimensions(entry, params: SearchParams) -> list[str]:
-    failed = []
-    if params.conferences and entry.conference not in params.conferences:
-        failed.append("conference")
-    if params.themes and entry.theme not in params.themes:
-        failed.append("theme")
-    if params.speakers and not any(s in params.speakers for s in entry.speakers):
-        failed.append("speaker")
-    if params.formats and not any(_has_format(entry, f) for f in params.formats):
-        failed.append("format")
-    return failed
-
-
-def _has_format(entry, name) -> bool:
-    return entry.has_recording if name == "recording" else entry.has_handouts
-
-
-def _count(counts, dimension, entry):
-    if dimension == "conference":
-        counts["conference"][entry.conference] = counts["conference"].get(entry.conference, 0) + 1
-    elif dimension == "theme":
-        counts["theme"][entry.theme] = counts["theme"].get(entry.theme, 0) + 1
-    elif dimension == "speaker":
-        for speaker in entry.speakers:
-            counts["speaker"][speaker] = counts["speaker"].get(speaker, 0) + 1
-    else:
-        for name in FORMATS:
-            if _has_format(entry, name):
-                counts["format"][name] = counts["format"].get(name, 0) + 1
-
-
-DIMENSIONS = ("conference", "theme", "speaker", "format")
-
-
-def filter_and_count(candidates, params: SearchParams):
-    """The candidates that pass every filter, and the facet counts.
-
-    A value's count is the number of results the visitor would get by adding it
-    to the filters: counted with every *other* filter applied (a conference's
-    count ignores the conference filter), so choosing a second conference adds
-    results and the counts say how many. One pass over the candidates.
-    """
-    counts = {"conference": {}, "theme": {}, "speaker": {}, "format": {}}
-    results = []
-    for entry in candidates:
-        failed = _failed_dimensions(entry, params)
-        if not failed:
-            results.append(entry)
-            for dimension in DIMENSIONS:
-                _count(counts, dimension, entry)
-        elif len(failed) == 1:
-            _count(counts, failed[0], entry)
-    return results, counts
-
-
-def build_facets(catalog: Catalog, params: SearchParams, counts) -> list[Facet]:
-    conference_options = [
-        FacetOption(
-            pk,
-            conference.title,
-            counts["conference"].get(pk, 0),
-            pk in params.conferences,
-            params.toggle_url("conference", pk),
-        )
-        for pk, conference in catalog.conferences.items()
-    ]
-    theme_options = [
-        FacetOption(
-            key,
-            name,
-            counts["theme"].get(key, 0),
-            key in params.themes,
-            params.toggle_url("theme", key),
-        )
-        for key, name in catalog.themes.items()
-    ]
-    speaker_counts = counts["speaker"]
-    ranked = sorted(
-        (pk for pk in catalog.speakers if speaker_counts.get(pk) or pk in params.speakers),
-        key=lambda pk: (pk not in params.speakers, -speaker_counts.get(pk, 0)),
-    )
-    shown = set(ranked[: max(SPEAKER_FACET_LIMIT, len(params.speakers))])
-    speaker_options = [
-        FacetOption(
-            pk,
-            speaker.name,
-            speaker_counts.get(pk, 0),
-            pk in params.speakers,
-            params.toggle_url("speaker", pk),
-        )
-        for pk, speaker in catalog.speakers.items()
-        if pk in shown
-    ]
-    format_options = [
-        FacetOption(
-            key,
-            str(label),
-            counts["format"].get(key, 0),
-            key in params.formats,
-            params.toggle_url("format", key),
-        )
-        for key, label in FORMATS.items()
-    ]
-    facets = [
-        Facet("conference", _("Conference"), conference_options),
-        Facet("theme", _("Theme"), theme_options),
-        Facet("speaker", _("Speaker"), speaker_options),
-        Facet("format", _("Format"), format_options),
-    ]
-    for facet in facets:
-        facet.options = [o for o in facet.options if o.count or o.selected]
-    return [facet for facet in facets if facet.options]
-
-
-def selected_filters(catalog: Catalog, params: SearchParams) -> list[dict]:
-    """The filters in force, each with the address that removes it."""
-    chosen = []
-    for pk in params.conferences:
-        chosen.append(("conference", pk, _("Conference"), catalog.conferences[pk].title))
-    for key in params.themes:
-        chosen.append(("theme", key, _("Theme"), catalog.themes[key]))
-    for pk in params.speakers:
-        chosen.append(("speaker", pk, _("Speaker"), catalog.speakers[pk].name))
-    for key in params.formats:
-        chosen.append(("format", key, _("Format"), FORMATS[key]))
-    return [
-        {
-            "name": name,
-            "value": value,
-            "facet": facet,
-            "label": label,
-            "remove_url": params.toggle_url(name, value),
-        }
-        for name, value, facet, label in chosen
-    ]
-
 
 # --- Matching and sorting -------------------------------------------------------
 
@@ -343,7 +45,7 @@ class SearchUnavailable(Exception):
     """The search backend failed; the library is browsed instead."""
 
 
-def _matching_ids(results) -> list[int]:
+def matching_ids(results) -> list[int]:
     """The ids of every match, best first.
 
     Wagtail's database backends (SQLite FTS5, PostgreSQL, MySQL) give their
@@ -371,10 +73,10 @@ def match(queryset, query: ParsedQuery) -> tuple[list[int], bool]:
     whether the words had to be matched with OR because nothing had them all."""
     try:
         with rollback_on_error():
-            ids = _matching_ids(queryset.search(query.backend_query("and")))
+            ids = matching_ids(queryset.search(query.backend_query("and")))
             if ids or len(query.terms) < 2:
                 return ids, False
-            return _matching_ids(queryset.search(query.backend_query("or"))), True
+            return matching_ids(queryset.search(query.backend_query("or"))), True
     except Exception as exc:  # a backend outage or a query it refuses must not fail the page
         logger.exception("The library search failed for %r", query.text)
         raise SearchUnavailable from exc
@@ -595,64 +297,3 @@ def load_results(entries, catalog: Catalog, session_model, query: ParsedQuery, r
                     session.excerpt = found
                     break
     return sessions
-
-
-# --- Suggestions (autocomplete) ------------------------------------------------------
-
-
-def suggest(index_page, request, text, catalog: Catalog, session_model) -> dict:
-    """Session titles and speakers for what a visitor is typing (``catalog`` is
-    the visitor's, as for ``run_search``).
-
-    Titles come from the search backend's autocomplete (the last word may be
-    partly typed); speakers from the catalog, by the start of any of their names'
-    words. Only sessions the visitor may view, and speakers of such sessions.
-    """
-    query = parse_query(text)
-    limit = pmolib_settings.SEARCH_SUGGESTIONS
-    found = {"query": query.text, "sessions": [], "speakers": []}
-    if not query or not limit:
-        return found
-    queryset = session_model.objects.live().descendant_of(index_page).defer_streamfields()
-    try:
-        with rollback_on_error():
-            ids = _matching_ids(queryset.autocomplete(" ".join(query.terms)))
-    except Exception:  # a backend outage must not fail the endpoint
-        logger.exception("Library autocomplete failed for %r", query.text)
-        ids = []
-    chosen = [pk for pk in ids if pk in catalog.entries][:limit]
-    if chosen:
-        pages = session_model.objects.filter(pk__in=chosen).only(*LINK_FIELDS).in_bulk()
-        for pk in chosen:
-            page = pages.get(pk)
-            if page is None:
-                continue
-            conference = catalog.conferences.get(catalog.entries[pk].conference)
-            found["sessions"].append(
-                {
-                    "title": page.title,
-                    "url": page.get_url(request),
-                    "conference": conference.title if conference else "",
-                }
-            )
-    terms = [term.casefold() for term in query.terms]
-    sessions_by_speaker: dict[int, int] = {}
-    for entry in catalog.entries.values():
-        for speaker in entry.speakers:
-            sessions_by_speaker[speaker] = sessions_by_speaker.get(speaker, 0) + 1
-    params = SearchParams()
-    for pk, speaker in catalog.speakers.items():
-        if pk not in sessions_by_speaker:
-            continue
-        words = speaker.name.casefold().split()
-        if all(any(word.startswith(term) for word in words) for term in terms):
-            found["speakers"].append(
-                {
-                    "name": speaker.name,
-                    "url": index_page.get_url(request) + params.url(speaker=(pk,)),
-                    "sessions": sessions_by_speaker[pk],
-                }
-            )
-            if len(found["speakers"]) >= limit:
-                break
-    return found
