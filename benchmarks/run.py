@@ -3,13 +3,17 @@
 
     .venv/bin/python benchmarks/run.py [--iterations 200] [--warmup 5]
         [--database-url postgres://postgres@127.0.0.1:5432/test] [--check]
-        [--sql seed] [--output benchmarks/results/latest.json]
+        [--sql seed] [--search-sessions 10000 | --no-search] [--search-sql q-common]
+        [--output benchmarks/results/latest.json]
 
 Builds a throw-away database (see benchmarks/settings.py), fills it with the
 seed session, its variants and two plain Wagtail pages to compare with, then
 requests every page through Django's test client: a few warm-up requests,
 exact SQL query counts on a warm request, and ``--iterations`` timed rounds
-that visit the pages round-robin. Prints a table and the targets, writes JSON.
+that visit the pages round-robin. Then the library search (benchmarks/search.py):
+query counts per library request for 20 and ``--search-sessions`` generated
+sessions, and the time of a full search request against Wagtail's bare search.
+Prints tables and the targets, writes JSON.
 See benchmarks/README.md for what each figure means.
 """
 
@@ -112,6 +116,35 @@ def parse_args(argv=None):
         "the functions that cost most",
     )
     parser.add_argument(
+        "--search-sessions",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="sessions in the large generated library of the search benchmarks (default: "
+        "10000; the small one has 20)",
+    )
+    parser.add_argument(
+        "--no-search",
+        action="store_true",
+        help="skip the search benchmarks",
+    )
+    parser.add_argument(
+        "--search-budget",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="time budget of each timed search request kind: once spent, it is timed no more "
+        "(after at least 3 samples) (default: 20)",
+    )
+    parser.add_argument(
+        "--search-sql",
+        action="append",
+        default=[],
+        metavar="REQUEST",
+        help="print the SQL (with each query's time) of one warm request of the large search "
+        "library (a key of the search table, or 'all'); may be repeated",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=DEFAULT_OUTPUT,
@@ -123,6 +156,23 @@ def parse_args(argv=None):
             parser.error(f"unknown page {key!r}; the pages are {', '.join(PAGE_KEYS)} (or 'all')")
     if args.profile == "all":
         parser.error("--profile takes one page")
+    search_keys = (
+        "browse",
+        "browse-top-rated",
+        "q-common",
+        "q-two-words",
+        "q-rare",
+        "q-filters",
+        "q-speaker",
+        "q-top-rated",
+        "q-page-3",
+        "all",
+    )
+    for key in args.search_sql:
+        if key not in search_keys:
+            parser.error(f"unknown search request {key!r}; they are {', '.join(search_keys)}")
+    if args.search_sessions < 1:
+        parser.error("--search-sessions must be at least 1")
     if args.iterations < 1:
         parser.error("--iterations must be at least 1")
     if args.warmup < 1:
@@ -374,10 +424,12 @@ def print_report(env, pages, ratios, targets):
     print()
     print("targets")
     for target in targets:
-        verdict = "PASS" if target["passed"] else "FAIL"
-        print(
-            f"  {verdict}  {target['name']:<46} {target['value']!s:>8}  (target {target['limit']})"
-        )
+        print_target(target)
+
+
+def print_target(target):
+    verdict = "PASS" if target["passed"] else "FAIL"
+    print(f"  {verdict}  {target['name']:<46} {target['value']!s:>8}  (target {target['limit']})")
 
 
 def print_sql(pages, wanted):
@@ -410,7 +462,7 @@ def profile_page(client, bench, iterations, limit=40):
     stats.sort_stats("tottime").print_stats(limit // 2)
 
 
-def write_json(path, env, pages, ratios, targets, voting=None):
+def write_json(path, env, pages, ratios, targets, voting=None, search=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -431,6 +483,7 @@ def write_json(path, env, pages, ratios, targets, voting=None):
         },
         "ratios": {k: round(v, 4) for k, v in ratios.items()},
         "votes": voting,
+        "search": search,
         "targets": targets,
         "passed": all(t["passed"] for t in targets),
     }
@@ -446,6 +499,7 @@ def run(args):
 
     from benchmarks import content
     from benchmarks import feedback as feedback_bench
+    from benchmarks import search as search_bench
 
     old_name = connection.settings_dict["NAME"]
     print(f"Creating the benchmark database on {connection.vendor} …", flush=True)
@@ -493,8 +547,15 @@ def run(args):
         ]
         print(f"Posting {args.votes} votes through the feedback endpoint …", flush=True)
         voting = feedback_bench.votes_per_second(by_key["votes-10"].page, args.votes)
+        page_targets = list(targets)
+        search = search_requests = None
+        if not args.no_search:
+            search, search_targets, search_requests = search_bench.run(
+                args.search_sessions, args.iterations, args.search_budget
+            )
+            targets += search_targets
         env = environment(args)
-        print_report(env, pages, ratios, targets)
+        print_report(env, pages, ratios, page_targets)
         print()
         print(
             f"votes through POST {{page.url}}feedback/ (JSON, distinct visitors, 1 in 10 a change "
@@ -506,11 +567,19 @@ def run(args):
             f"100,000 / 10 stored votes, median time: {ratios['votes_100000_over_10']:.2f}× "
             f"(article not cached: {ratios['votes_100000_over_10_miss']:.2f}×)"
         )
+        if search is not None:
+            search_bench.print_report(search, search_requests, args.search_sessions)
+            print()
+            print("search targets")
+            for target in search_targets:
+                print_target(target)
         if args.sql:
             print_sql(pages, args.sql)
+        if search is not None and args.search_sql:
+            search_bench.print_sql(search_requests, args.search_sessions, args.search_sql)
         if args.profile:
             profile_page(client, by_key[args.profile], args.iterations)
-        write_json(args.output, env, pages, ratios, targets, voting)
+        write_json(args.output, env, pages, ratios, targets, voting, search)
         print()
         print(f"JSON written to {args.output}")
         return targets
