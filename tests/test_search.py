@@ -386,6 +386,47 @@ def test_repeated_filter_values_count_once():
     assert params.speakers == (7, 9) and not params.notices
 
 
+def test_library_ranking_counts_title_words_then_names_then_newest():
+    from wagtail_pmolib.search.engine import rank_in_library
+
+    catalog = Catalog(version=1)
+    rows = [
+        (1, "Governance basics", (100,)),  # one word in the title
+        (2, "Governance for portfolio boards", ()),  # two words in the title
+        (3, "Reporting", (101,)),  # a word in a speaker's name only
+        (4, "Reporting again", ()),  # nothing the catalog knows; the backend matched it
+    ]
+    for position, (pk, title, speakers) in enumerate(rows):
+        catalog.entries[pk] = Entry(
+            id=pk,
+            path=f"0001{pk:04d}",
+            title=title,
+            starts_at=None,
+            conference=None,
+            theme="",
+            has_recording=False,
+            has_handouts=False,
+            speakers=speakers,
+            restrictions=(),
+        )
+        catalog.position[pk] = position
+    catalog.speakers = {100: SpeakerRef(100, "Ann Lee"), 101: SpeakerRef(101, "Gus Portfolio")}
+    query = parse_query("governance portfolio")
+    assert rank_in_library([4, 3, 1, 2], query, catalog) == [2, 1, 3, 4]
+
+
+def test_search_ranking_setting_is_checked():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wagtail_pmolib.conf import pmolib_settings
+
+    with (
+        override_settings(WAGTAIL_PMOLIB={"SEARCH_RANKING": "bm25"}),
+        pytest.raises(ImproperlyConfigured, match="SEARCH_RANKING"),
+    ):
+        pmolib_settings.validate()
+
+
 def test_theme_keys_are_slugs_of_names():
     assert theme_key("PMO Services") == "pmo-services"
     assert theme_key("Ärger & Öl") == "ärger-öl"
@@ -757,6 +798,25 @@ class LibrarySearchTests(SearchTestCase):
         )
         self.assertEqual(self.found("kestrel"), [in_title.title, in_abstract.title])
         self.assertEqual(self.found("kestrel", sort="newest"), [in_abstract.title, in_title.title])
+
+    def test_both_rankings_put_the_title_match_first(self):
+        """Whoever ranks (the backend's scores, or the library on SQLite), a word in
+        the title comes before the same word in a newer abstract."""
+        in_abstract = build_session(
+            self.conf_2022,
+            "A newer session",
+            starts_at=at(2022, 12, 1, 9),
+            abstract="<p>Notes about osprey nests.</p>",
+        )
+        in_title = build_session(
+            self.conf_2021, "Osprey nests", starts_at=at(2021, 1, 1, 9), abstract="<p>Birds.</p>"
+        )
+        for ranking in ("backend", "library", "auto"):
+            with (
+                self.subTest(ranking=ranking),
+                override_settings(WAGTAIL_PMOLIB={"SEARCH_RANKING": ranking}),
+            ):
+                self.assertEqual(self.found("osprey nests"), [in_title.title, in_abstract.title])
 
     def test_a_wordless_query_browses_with_a_notice(self):
         response = self.search('"*" -- ( ) 😀')

@@ -60,6 +60,11 @@ DEFAULTS = {
     # Most matches read from a search backend that is not one of Wagtail's
     # database backends (Elasticsearch, OpenSearch), for filters and facets.
     "SEARCH_MAX_MATCHES": 2000,
+    # Who orders matches by relevance: "backend" (the search backend's scores),
+    # "library" (words in the title, then in speakers', conference's and theme's
+    # names, then newest first), or "auto": the backend, except Wagtail's SQLite
+    # backend, whose relevance ordering is too slow for a library of thousands.
+    "SEARCH_RANKING": "auto",
     # Suggestions the autocomplete endpoint returns (titles and speakers each).
     "SEARCH_SUGGESTIONS": 5,
     # Count visitors' searches for the "Popular searches" and "Searches with no
@@ -177,6 +182,11 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}: SEARCH_MAX_QUERY_LENGTH and SEARCH_MAX_MATCHES "
                 "must be at least 1."
+            )
+        if values["SEARCH_RANKING"] not in ("auto", "backend", "library"):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['SEARCH_RANKING'] must be 'auto', 'backend' or 'library', "
+                f"not {values['SEARCH_RANKING']!r}."
             )
         if not isinstance(values["SEARCH_LOG"], bool):
             raise ImproperlyConfigured(

@@ -68,18 +68,70 @@ def rollback_on_error():
     return contextlib.nullcontext()
 
 
-def match(queryset, query: ParsedQuery) -> tuple[list[int], bool]:
+def backend_ranks(queryset) -> bool:
+    """Whether the search backend orders matches by relevance for the library.
+
+    ``SEARCH_RANKING = "auto"`` lets every backend rank except Wagtail's SQLite
+    (FTS5) backend: it scores each match with a correlated subquery that runs
+    the full-text match again, which takes seconds for a common word in a few
+    thousand sessions (see the benchmarks). There the library ranks instead.
+    """
+    setting = pmolib_settings.SEARCH_RANKING
+    if setting != "auto":
+        return setting == "backend"
+    from wagtail.search.backends import get_search_backend
+
+    module = type(get_search_backend()).__module__
+    return not module.startswith("modelsearch.backends.database.sqlite")
+
+
+def rank_in_library(ids, query: ParsedQuery, catalog: Catalog) -> list[int]:
+    """Matches ordered by how many of the words their titles have (the title
+    weighs most), then by how many their speakers', conference's and theme's
+    names have, then newest first: the library's own relevance, from the catalog."""
+    pattern = terms_pattern(query.terms)
+    entries, position = catalog.entries, catalog.position
+
+    def words_in(text):
+        return len({m.group(0).casefold() for m in pattern.finditer(text or "")})
+
+    def score(pk):
+        entry = entries.get(pk)
+        if entry is None:
+            return (0, 0, 0)
+        names = " ".join(
+            [
+                *(s.name for s in catalog.speaker_refs(entry)),
+                catalog.themes.get(entry.theme, ""),
+                getattr(catalog.conferences.get(entry.conference), "title", ""),
+            ]
+        )
+        return (-words_in(entry.title), -words_in(names), position.get(pk, 0))
+
+    return sorted(ids, key=score)
+
+
+def match(queryset, query: ParsedQuery, catalog: Catalog | None = None):
     """Ids of the sessions in ``queryset`` matching ``query``, best first, and
     whether the words had to be matched with OR because nothing had them all."""
+    ranked = catalog is None or backend_ranks(queryset)
     try:
         with rollback_on_error():
-            ids = matching_ids(queryset.search(query.backend_query("and")))
-            if ids or len(query.terms) < 2:
-                return ids, False
-            return matching_ids(queryset.search(query.backend_query("or"))), True
+            ids = matching_ids(
+                queryset.search(query.backend_query("and"), order_by_relevance=ranked)
+            )
+            any_word = False
+            if not ids and len(query.terms) > 1:
+                any_word = True
+                ids = matching_ids(
+                    queryset.search(query.backend_query("or"), order_by_relevance=ranked)
+                )
     except Exception as exc:  # a backend outage or a query it refuses must not fail the page
         logger.exception("The library search failed for %r", query.text)
         raise SearchUnavailable from exc
+    if not ranked:
+        ids = rank_in_library(ids, query, catalog)
+    return ids, any_word
 
 
 def library_ratings(index_page) -> dict[int, tuple[int, int]]:
@@ -169,7 +221,7 @@ def run_search(index_page, request, params: SearchParams, catalog: Catalog, sess
     if params.query:
         queryset = session_model.objects.live().descendant_of(index_page).defer_streamfields()
         try:
-            ranked_ids, outcome.matched_any_word = match(queryset, params.query)
+            ranked_ids, outcome.matched_any_word = match(queryset, params.query, catalog)
         except SearchUnavailable:
             outcome.failed = True
             outcome.notices.append(
