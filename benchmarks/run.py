@@ -54,6 +54,20 @@ VOTE_KEYS = ("votes-10", "votes-100000")
 # ("/miss": the first view after any content change).
 SESSION_KEYS = tuple(k for k in PAGE_KEYS if k not in ("bare", "plain")) + VOTE_KEYS
 
+# The search benchmarks' requests (benchmarks/search.py's CASES; repeated here because
+# that module needs Django set up, and checked against it when the run starts).
+SEARCH_KEYS = (
+    "browse",
+    "browse-top-rated",
+    "q-common",
+    "q-two-words",
+    "q-rare",
+    "q-filters",
+    "q-speaker",
+    "q-top-rated",
+    "q-page-3",
+)
+
 MAX_SEED_QUERIES = 15
 MAX_TIME_RATIO = 1.2
 MAX_VOTES_RATIO = 1.2
@@ -134,7 +148,7 @@ def parse_args(argv=None):
         default=20.0,
         metavar="SECONDS",
         help="time budget of each timed search request kind: once spent, it is timed no more "
-        "(after at least 3 samples) (default: 20)",
+        "(after at least one sample) (default: 20)",
     )
     parser.add_argument(
         "--search-sql",
@@ -156,21 +170,9 @@ def parse_args(argv=None):
             parser.error(f"unknown page {key!r}; the pages are {', '.join(PAGE_KEYS)} (or 'all')")
     if args.profile == "all":
         parser.error("--profile takes one page")
-    search_keys = (
-        "browse",
-        "browse-top-rated",
-        "q-common",
-        "q-two-words",
-        "q-rare",
-        "q-filters",
-        "q-speaker",
-        "q-top-rated",
-        "q-page-3",
-        "all",
-    )
     for key in args.search_sql:
-        if key not in search_keys:
-            parser.error(f"unknown search request {key!r}; they are {', '.join(search_keys)}")
+        if key not in (*SEARCH_KEYS, "all"):
+            parser.error(f"unknown search request {key!r}; they are {', '.join(SEARCH_KEYS)}")
     if args.search_sessions < 1:
         parser.error("--search-sessions must be at least 1")
     if args.iterations < 1:
@@ -500,6 +502,8 @@ def run(args):
     from benchmarks import content
     from benchmarks import feedback as feedback_bench
     from benchmarks import search as search_bench
+
+    assert tuple(case.key for case in search_bench.CASES) == SEARCH_KEYS
 
     old_name = connection.settings_dict["NAME"]
     print(f"Creating the benchmark database on {connection.vendor} …", flush=True)
