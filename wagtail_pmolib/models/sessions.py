@@ -215,7 +215,14 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         return title
 
     def search_handouts(self):
-        """Handout titles and descriptions and the text of their PDFs, for search."""
+        """Handout titles and descriptions and the text of their PDFs, for search.
+
+        Kept on the instance: the indexer reads a field once per index column."""
+        if getattr(self, "_search_handouts", None) is None:
+            self._search_handouts = self._read_handouts_text()
+        return self._search_handouts
+
+    def _read_handouts_text(self):
         from wagtail.documents import get_document_model
 
         from ..search.text import handouts_in, raw_stream_data

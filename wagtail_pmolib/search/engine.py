@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import CharField, OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Cast, Greatest, Lower, StrIndex, Substr
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -286,10 +288,47 @@ def run_search(index_page, request, params: SearchParams, catalog: Catalog, sess
     return outcome
 
 
+PDF_SNIPPET_CHARS = 600
+
+
+def pdf_snippet(query: ParsedQuery):
+    """An expression for a session query: about ``PDF_SNIPPET_CHARS`` characters of
+    the PDF text of one of the session's handout documents that contains the
+    query's longest word, around its first occurrence; ``None`` if none does.
+
+    The session's documents come from Wagtail's reference index, so the passage
+    is read in the query that loads the results: the whole text (up to
+    ``PDF_MAX_TEXT``) never leaves the database and no query is added.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.documents import get_document_model
+    from wagtail.models import Page, ReferenceIndex
+
+    from ..models import DocumentText
+
+    term = max(query.terms, key=len)[:32].casefold()
+    stem = term[:-1] if len(term) > 4 else term  # "frameworks" finds "framework"
+    documents = ReferenceIndex.objects.filter(
+        base_content_type=ContentType.objects.get_for_model(Page),
+        object_id=Cast(OuterRef(OuterRef("pk")), CharField()),  # the session, two levels out
+        to_content_type=ContentType.objects.get_for_model(get_document_model()),
+    ).values("to_object_id")
+    position = StrIndex(Lower("text"), Value(stem))
+    start = Greatest(position - PDF_SNIPPET_CHARS // 3, Value(1))
+    texts = (
+        DocumentText.objects.annotate(document_key=Cast("document_id", CharField()))
+        .filter(document_key__in=documents, text__icontains=stem)
+        .annotate(snippet=Substr("text", start, PDF_SNIPPET_CHARS))
+        .order_by("document_id")
+        .values("snippet")[:1]
+    )
+    return Subquery(texts, output_field=TextField())
+
+
 def load_results(entries, catalog: Catalog, session_model, query: ParsedQuery, ratings=None):
     """The sessions of one results page, each with ``conference``, ``speaker_list``,
-    ``theme_name``, ``rating``, ``title_marked`` and ``excerpt`` (at most three queries)."""
-    from ..models import DocumentText, RatingSummary
+    ``theme_name``, ``rating``, ``title_marked`` and ``excerpt`` (two queries)."""
+    from ..models import RatingSummary
 
     if not entries:
         return []
@@ -297,7 +336,10 @@ def load_results(entries, catalog: Catalog, session_model, query: ParsedQuery, r
     fields = [*LINK_FIELDS, "abstract", "has_recording", "has_handouts"]
     if query:
         fields += ["notes", "body"]
-    pages = session_model.objects.filter(pk__in=ids).only(*fields).in_bulk()
+    pages = session_model.objects.filter(pk__in=ids).only(*fields)
+    if query:
+        pages = pages.annotate(pdf_snippet=pdf_snippet(query))
+    pages = pages.in_bulk()
     if ratings is None:
         ratings = {
             page_id: (count, total)
@@ -306,7 +348,7 @@ def load_results(entries, catalog: Catalog, session_model, query: ParsedQuery, r
             ).values_list("page_id", "count", "total")
         }
     pattern = terms_pattern(query.terms) if query else None
-    sessions, need_pdf = [], {}
+    sessions = []
     for entry in entries:
         session = pages.get(entry.id)
         if session is None:  # deleted since the catalog was read
@@ -325,27 +367,12 @@ def load_results(entries, catalog: Catalog, session_model, query: ParsedQuery, r
                 abstract,
                 html_to_text(session.notes),
                 *(f"{h['title']} {h['description']}".strip() for h in handouts),
+                getattr(session, "pdf_snippet", None) or "",
             ):
                 session.excerpt = excerpt(text, pattern)
                 if session.excerpt:
                     break
-            else:
-                documents = [h["document"] for h in handouts if h["document"]]
-                if documents:
-                    need_pdf[session.pk] = documents
         if session.excerpt is None:
             session.excerpt = mark(lead(abstract), pattern)
         sessions.append(session)
-    if need_pdf:
-        texts = dict(
-            DocumentText.objects.filter(
-                document_id__in={d for docs in need_pdf.values() for d in docs}
-            ).values_list("document_id", "text")
-        )
-        for session in sessions:
-            for document in need_pdf.get(session.pk, ()):
-                found = excerpt(texts.get(document, ""), pattern)
-                if found:
-                    session.excerpt = found
-                    break
     return sessions

@@ -9,7 +9,7 @@ import datetime
 import logging
 
 from django.apps import apps
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, models
 from django.utils import timezone
 
 from ..conf import pmolib_settings
@@ -39,13 +39,16 @@ def record_search(query: ParsedQuery, found: int) -> None:
     try:
         with rollback_on_error():
             if not SearchTerm.objects.filter(query_string=text, date=today).update(**increments):
-                try:
-                    with transaction.atomic():
-                        SearchTerm.objects.create(
+                # The day's first such search. Should another request create the
+                # row in between, this insert is ignored and one search goes uncounted.
+                SearchTerm.objects.bulk_create(
+                    [
+                        SearchTerm(
                             query_string=text, date=today, hits=1, no_result_hits=int(not found)
                         )
-                except IntegrityError:  # another request created it in between
-                    SearchTerm.objects.filter(query_string=text, date=today).update(**increments)
+                    ],
+                    ignore_conflicts=True,
+                )
             if promotions_installed():
                 from wagtail.contrib.search_promotions.models import Query
 
