@@ -7,36 +7,18 @@ from .reports import SessionRatingsReportView
 from .search_reports import NoResultSearchesReportView, PopularSearchesReportView
 from .views import ResetRatingsView
 
+
+def report_urls(route, view, name):
+    """A report's page and its results-only URL (used by its filters)."""
+    return [
+        path(f"reports/{route}/", view.as_view(), name=name),
+        path(f"reports/{route}/results/", view.as_view(results_only=True), name=f"{name}_results"),
+    ]
+
+
 urlpatterns = [
-    path(
-        "reports/session-ratings/",
-        SessionRatingsReportView.as_view(),
-        name="session_ratings",
-    ),
-    path(
-        "reports/session-ratings/results/",
-        SessionRatingsReportView.as_view(results_only=True),
-        name="session_ratings_results",
-    ),
-    path(
-        "reports/popular-searches/",
-        PopularSearchesReportView.as_view(),
-        name="popular_searches",
-    ),
-    path(
-        "reports/popular-searches/results/",
-        PopularSearchesReportView.as_view(results_only=True),
-        name="popular_searches_results",
-    ),
-    path(
-        "reports/searches-with-no-results/",
-        NoResultSearchesReportView.as_view(),
-        name="no_result_searches",
-    ),
-    path(
-        "reports/searches-with-no-results/results/",
-        NoResultSearchesReportView.as_view(results_only=True),
-        name="no_result_searches_results",
-    ),
+    *report_urls("session-ratings", SessionRatingsReportView, "session_ratings"),
+    *report_urls("popular-searches", PopularSearchesReportView, "popular_searches"),
+    *report_urls("searches-with-no-results", NoResultSearchesReportView, "no_result_searches"),
     path("pages/<int:page_id>/reset-ratings/", ResetRatingsView.as_view(), name="reset_ratings"),
 ]

@@ -8,8 +8,6 @@ here: migrations name it by this path.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import prefetch_related_objects
@@ -149,37 +147,20 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from ..feedback.identity import is_bot
         from ..search import parse_params, run_search
-        from ..search.log import editors_picks, popular_searches, record_search
+        from ..search.log import record_visitor_search, search_extras
 
         context = super().get_context(request, *args, **kwargs)
         catalog = self.get_catalog(request)
         params = parse_params(request.GET, catalog)
         search = run_search(self, request, params, catalog, self.get_session_model())
-        first_page = search.searched and search.page.number == 1
-        if (
-            first_page
-            and request.method == "GET"
-            and not getattr(request, "is_preview", False)
-            and not is_bot(request)
-        ):
-            record_search(params.query, search.total)
-        picks = editors_picks(params.query, request, catalog=catalog) if first_page else []
-        popular = []
-        if not search.total:
-            popular = [
-                {"text": text, "url": "?" + urlencode({"q": text})}
-                for text in popular_searches()
-                if text != params.query.normalised
-            ]
+        record_visitor_search(request, search)
         context.update(
             search=search,
             sessions=search.results,
             sessions_page=search.page,
             paginator=search.paginator,
-            editors_picks=picks,
-            popular_searches=popular,
+            **search_extras(request, search, catalog),
             suggest_url=f"{self.get_url(request) or ''}{self.SUGGEST_ROUTE}/",
         )
         return context

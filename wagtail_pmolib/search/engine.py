@@ -25,7 +25,7 @@ from ..conf import pmolib_settings
 from ..feedback.summary import Summary, bayesian_average
 from ..models.pages import LINK_FIELDS
 from .catalog import Catalog
-from .excerpts import excerpt, lead, mark, terms_pattern
+from .excerpts import excerpt, lead, mark, stem, terms_pattern
 from .facets import Facet, build_facets, filter_and_count, selected_filters
 from .params import (
     SORT_MOST_RATED,
@@ -70,7 +70,7 @@ def rollback_on_error():
     return contextlib.nullcontext()
 
 
-def backend_ranks(queryset) -> bool:
+def backend_ranks() -> bool:
     """Whether the search backend orders matches by relevance for the library.
 
     ``SEARCH_RANKING = "auto"`` lets every backend rank except Wagtail's SQLite
@@ -116,7 +116,7 @@ def rank_in_library(ids, query: ParsedQuery, catalog: Catalog) -> list[int]:
 def match(queryset, query: ParsedQuery, catalog: Catalog | None = None):
     """Ids of the sessions in ``queryset`` matching ``query``, best first, and
     whether the words had to be matched with OR because nothing had them all."""
-    ranked = catalog is None or backend_ranks(queryset)
+    ranked = catalog is None or backend_ranks()
     try:
         with rollback_on_error():
             ids = matching_ids(
@@ -306,18 +306,17 @@ def pdf_snippet(query: ParsedQuery):
 
     from ..models import DocumentText
 
-    term = max(query.terms, key=len)[:32].casefold()
-    stem = term[:-1] if len(term) > 4 else term  # "frameworks" finds "framework"
+    word = stem(max(query.terms, key=len)[:32].casefold())  # "frameworks" finds "framework"
     documents = ReferenceIndex.objects.filter(
         base_content_type=ContentType.objects.get_for_model(Page),
         object_id=Cast(OuterRef(OuterRef("pk")), CharField()),  # the session, two levels out
         to_content_type=ContentType.objects.get_for_model(get_document_model()),
     ).values("to_object_id")
-    position = StrIndex(Lower("text"), Value(stem))
+    position = StrIndex(Lower("text"), Value(word))
     start = Greatest(position - PDF_SNIPPET_CHARS // 3, Value(1))
     texts = (
         DocumentText.objects.annotate(document_key=Cast("document_id", CharField()))
-        .filter(document_key__in=documents, text__icontains=stem)
+        .filter(document_key__in=documents, text__icontains=word)
         .annotate(snippet=Substr("text", start, PDF_SNIPPET_CHARS))
         .order_by("document_id")
         .values("snippet")[:1]

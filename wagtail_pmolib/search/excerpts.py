@@ -16,7 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 _SUFFIXES = ("ing", "es", "ed", "ly", "s")
 
 
-def _stem(term: str) -> str:
+def stem(term: str) -> str:
+    """A word without a common English ending, for matching by word start."""
     for suffix in _SUFFIXES:
         if term.endswith(suffix) and len(term) - len(suffix) >= 4:
             return term[: -len(suffix)]
@@ -25,7 +26,7 @@ def _stem(term: str) -> str:
 
 def terms_pattern(terms) -> re.Pattern | None:
     """One regular expression matching any of ``terms`` at the start of a word."""
-    stems = sorted({_stem(t.casefold()) for t in terms if t}, key=len, reverse=True)
+    stems = sorted({stem(t.casefold()) for t in terms if t}, key=len, reverse=True)
     if not stems:
         return None
     alternatives = "|".join(re.escape(stem) for stem in stems)

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from ..conf import pmolib_settings
 from .engine import rollback_on_error
-from .query import ParsedQuery
+from .params import SearchParams
+from .query import ParsedQuery, parse_query
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,39 @@ def record_search(query: ParsedQuery, found: int) -> None:
                 Query.get(query.text).add_hit()
     except DatabaseError:
         logger.exception("Could not log the library search %r", text)
+
+
+def record_visitor_search(request, outcome) -> None:
+    """Count ``outcome``'s search if it is a visitor's: words on the first page of
+    results, asked with GET, not a preview and not a crawler."""
+    from ..feedback.identity import is_bot
+
+    if (
+        outcome.searched
+        and outcome.page.number == 1
+        and request.method == "GET"
+        and not getattr(request, "is_preview", False)
+        and not is_bot(request)
+    ):
+        record_search(outcome.params.query, outcome.total)
+
+
+def search_extras(request, outcome, catalog) -> dict:
+    """What a results page offers besides results: ``editors_picks`` (first page of
+    a search) and, when nothing was found, ``popular_searches`` (text and address)."""
+    query = outcome.params.query
+    first_page = outcome.searched and outcome.page.number == 1
+    popular = []
+    if not outcome.total:
+        popular = [
+            {"text": text, "url": SearchParams(query=parse_query(text)).url()}
+            for text in popular_searches()
+            if text != query.normalised
+        ]
+    return {
+        "editors_picks": editors_picks(query, request, catalog=catalog) if first_page else [],
+        "popular_searches": popular,
+    }
 
 
 def search_terms(rows=None, *, since=None, no_results=False):
