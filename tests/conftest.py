@@ -38,9 +38,65 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from wagtail_pmolib.search import catalog
+
+    # What a process keeps between requests: the cache and the search catalogs.
+    # Versions repeat between tests (each test's rows are rolled back).
     cache.clear()
+    catalog._catalogs.clear()
     yield
     cache.clear()
+    catalog._catalogs.clear()
+
+
+@pytest.fixture(autouse=True)
+def _commit_like_production(monkeypatch):
+    """Run ``transaction.on_commit`` callbacks when they would run in production.
+
+    pytest-django's ``db`` runs each test inside a transaction that is rolled
+    back, never committed, so on-commit work (cache invalidation, tasks) would
+    never happen. Here the test's own transaction stands for autocommit: a
+    callback registered outside any ``atomic()`` of the code under test runs at
+    once, and one registered inside runs when the outermost such block exits
+    successfully (one rolled back drops its callbacks, as Django does).
+    ``transactional_db`` tests commit for real and are left alone.
+    """
+    from django.db import transaction
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def only_test_blocks(connection):
+        return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+    def run_pending(connection):
+        while connection.run_on_commit:
+            _sids, func, _robust = connection.run_on_commit.pop(0)
+            func()
+
+    original_on_commit = BaseDatabaseWrapper.on_commit
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and only_test_blocks(self) and not self.needs_rollback:
+            func()
+        else:
+            original_on_commit(self, func, robust)
+
+    original_exit = transaction.Atomic.__exit__
+
+    def exit_(self, exc_type, exc_value, traceback):
+        connection = transaction.get_connection(self.using)
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if (
+            exc_type is None
+            and not self._from_testcase
+            and connection.in_atomic_block
+            and only_test_blocks(connection)
+            and not connection.needs_rollback
+        ):
+            run_pending(connection)
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_)
 
 
 def make_pdf_bytes(text="Handout"):

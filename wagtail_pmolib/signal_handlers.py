@@ -3,6 +3,8 @@ import logging
 from django.db.models.signals import pre_save
 from wagtail.documents import get_document_model
 
+from . import invalidation
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,25 +45,148 @@ def recount_feedback_summary(sender, instance, **kwargs):
 
     if kwargs.get("created") or instance.rating is None:
         return
+    origin = kwargs.get("origin")
+    if origin is not None and getattr(origin, "model", type(origin)) is not sender:
+        return  # deleted with its page: the page's summary goes too
     request_recount(instance.page_id)
+
+
+# --- What changed, for the caches (see invalidation.py) -------------------------------
+
+
+def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and set(update_fields) <= invalidation.DRAFT_FIELDS):
+        return  # a draft, a lock, a schedule: nothing a visitor sees
+    invalidation.page_changed(instance, invalidation.CONTENT)
+
+
+def page_published(sender, instance, **kwargs):
+    invalidation.page_changed(instance, invalidation.CONTENT)
+
+
+def page_unpublished(sender, instance, **kwargs):
+    invalidation.page_changed(instance, invalidation.VISIBILITY)
+
+
+def page_slug_changed(sender, instance, **kwargs):
+    invalidation.page_changed(instance, invalidation.MOVED)
+
+
+def page_moved(sender, instance, parent_page_before=None, **kwargs):
+    invalidation.page_moved(instance, parent_page_before.path if parent_page_before else "")
+
+
+def page_deleting(sender, instance, **kwargs):
+    invalidation.page_deleted(instance)
+
+
+def view_restriction_changed(sender, instance, **kwargs):
+    invalidation.page_id_changed(instance.page_id, invalidation.VISIBILITY)
+
+
+def view_restriction_groups_changed(sender, instance, action, **kwargs):
+    if action.startswith("post_"):
+        invalidation.page_id_changed(instance.page_id, invalidation.VISIBILITY)
+
+
+def collection_restriction_changed(sender, instance, **kwargs):
+    invalidation.collection_privacy_changed(instance.collection_id)
+
+
+def session_speaker_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        invalidation.session_speaker_changed(instance.page_id, instance.speaker_id)
+
+
+def theme_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        invalidation.page_id_changed(instance.page_id, invalidation.CONTENT)
+
+
+def speaker_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        invalidation.speaker_changed(instance.pk)
+
+
+def document_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        invalidation.document_changed(instance.pk)
+
+
+def image_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        invalidation.image_changed(instance.pk)
+
+
+def site_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        invalidation.invalidate_everything()
+
+
+def register_invalidation_handlers():
+    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+    from wagtail.images import get_image_model
+    from wagtail.models import (
+        CollectionViewRestriction,
+        Page,
+        PageViewRestriction,
+        Site,
+        get_page_models,
+    )
+    from wagtail.signals import (
+        page_published as published,
+    )
+    from wagtail.signals import (
+        page_slug_changed as slug_changed,
+    )
+    from wagtail.signals import (
+        page_unpublished as unpublished,
+    )
+    from wagtail.signals import (
+        post_page_move,
+    )
+
+    from .models import ConferenceTheme, SessionSpeaker, Speaker
+
+    def connect(signal, handler, sender):
+        signal.connect(
+            handler, sender=sender, dispatch_uid=f"pmolib_{handler.__name__}_{sender._meta.label}"
+        )
+
+    # Page signals are sent with the concrete page class as sender.
+    for model in {Page, *get_page_models()}:
+        connect(post_save, page_saved, model)
+        connect(pre_delete, page_deleting, model)
+        connect(published, page_published, model)
+        connect(unpublished, page_unpublished, model)
+        connect(slug_changed, page_slug_changed, model)
+        connect(post_page_move, page_moved, model)
+    for signal in (post_save, post_delete):
+        connect(signal, view_restriction_changed, PageViewRestriction)
+        connect(signal, collection_restriction_changed, CollectionViewRestriction)
+        connect(signal, session_speaker_changed, SessionSpeaker)
+        connect(signal, theme_changed, ConferenceTheme)
+        connect(signal, speaker_changed, Speaker)
+        connect(signal, document_changed, get_document_model())
+        connect(signal, image_changed, get_image_model())
+        connect(signal, site_changed, Site)
+    connect(m2m_changed, view_restriction_groups_changed, PageViewRestriction.groups.through)
+    connect(m2m_changed, collection_restriction_changed, CollectionViewRestriction.groups.through)
 
 
 def register_signal_handlers():
     from django.db.models.signals import post_delete, post_save
 
-    from . import fragment_cache
-    from .feedback import settings as feedback_settings
     from .models import Feedback
     from .search import indexing as search_indexing
 
-    fragment_cache.register_signal_handlers()
+    register_invalidation_handlers()
     post_save.connect(
         extract_document_text,
         sender=get_document_model(),
         dispatch_uid="wagtail_pmolib_extract_document_text",
     )
     search_indexing.register_signal_handlers()
-    feedback_settings.register_signal_handlers()
     post_save.connect(recount_feedback_summary, sender=Feedback, dispatch_uid="pmolib_recount_s")
     post_delete.connect(recount_feedback_summary, sender=Feedback, dispatch_uid="pmolib_recount_d")
     pre_save.connect(

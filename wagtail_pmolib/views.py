@@ -26,6 +26,8 @@ from .feedback import identity, throttle
 from .feedback.context import feedback_context, is_enabled
 from .feedback.settings import settings_for_request
 from .feedback.votes import FeedbackError, parse, submit
+from .fragment_cache import article_keys
+from .templatetags.wagtail_pmolib_tags import prefetch_fragments
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -141,6 +143,20 @@ def _success(request, page, visitor, feedback_settings, *, summary=None, rating=
         response = redirect(f"{page.get_url(request)}#feedback", permanent=False)
         response.status_code = 303
     return identity.set_visitor_cookie(response, request, visitor)
+
+
+def session_page_view(request, page, *args, **kwargs):
+    """A session page: its context, and the article's cached parts fetched in one
+    round trip (``fragment_cache``)."""
+    request.is_preview = getattr(request, "is_preview", False)
+    context = page.get_context(request, *args, **kwargs)
+    keys = article_keys(page, request)
+    if keys:
+        context["pmolib_fragment_keys"] = keys
+        context["pmolib_fragments"] = prefetch_fragments(
+            keys["main"], keys["rest"], context["feedback"]["cache_key"]
+        )
+    return TemplateResponse(request, page.get_template(request, *args, **kwargs), context)
 
 
 def feedback_view(request, page):

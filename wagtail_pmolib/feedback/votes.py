@@ -10,7 +10,6 @@ import contextlib
 import contextvars
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
@@ -20,7 +19,6 @@ from ..conf import pmolib_settings
 from .summary import STARS, Summary
 
 HONEYPOT_FIELD = "website"
-SUMMARY_KEY = "wagtail_pmolib:rating-summary:{page_id}"
 
 
 class FeedbackError(Exception):
@@ -94,10 +92,6 @@ def parse(data, feedback_settings) -> Submission:
     return Submission(rating=rating, comment=comment)
 
 
-def _summary_key(page_id):
-    return SUMMARY_KEY.format(page_id=page_id)
-
-
 def _lock_summary(page_id):
     from ..models import RatingSummary
 
@@ -105,30 +99,6 @@ def _lock_summary(page_id):
         page_id=page_id, defaults={"period_started_at": timezone.now()}
     )
     return RatingSummary.objects.select_for_update().get(page_id=page_id)
-
-
-def _publish_summary(page_id):
-    """Drop the cached summary now; put the stored one there once the transaction
-    commits. Readers only ``add`` (see ``summary_for``), so a reader that read the
-    database before the commit can never overwrite the fresh summary."""
-    cache.delete(_summary_key(page_id))
-
-    def publish():
-        from ..models import RatingSummary
-
-        def read():
-            return Summary.from_model(RatingSummary.objects.filter(page_id=page_id).first())
-
-        # Another vote may commit and publish between our read and our write: write,
-        # then check the row again, so the last write always shows the latest row.
-        for _attempt in range(5):
-            fresh = read()
-            cache.set(_summary_key(page_id), fresh, None)
-            if read() == fresh:
-                return
-        cache.delete(_summary_key(page_id))
-
-    transaction.on_commit(publish)
 
 
 def submit(page, visitor, submission: Submission, feedback_settings):
@@ -204,7 +174,6 @@ def _submit(page, visitor, submission, feedback_settings, Feedback):
         RatingSummary.objects.filter(page_id=page.pk).update(
             **{name: F(name) + delta for name, delta in changes.items()}
         )
-    _publish_summary(page.pk)
     summary.refresh_from_db()
     return Summary.from_model(summary)
 
@@ -255,7 +224,6 @@ def recount(page_id) -> Summary:
         for name, value in figures.items():
             setattr(summary, name, value)
         summary.save()
-        _publish_summary(page_id)
     return Summary.from_model(summary)
 
 
@@ -270,17 +238,14 @@ def reset_ratings(page_id) -> int:
         for n in STARS:
             setattr(summary, f"stars_{n}", 0)
         summary.save()
-        _publish_summary(page_id)
         return summary.period
 
 
 def summary_for(page_id) -> Summary:
-    """A page's current summary: from the cache, or one row from the database."""
+    """A page's current summary: one row from the database.
+
+    Not cached: with a per-process cache, another process's vote would not show;
+    the fragment cache keys the rendered section with the figures instead."""
     from ..models import RatingSummary
 
-    key = _summary_key(page_id)
-    found = cache.get(key)
-    if found is None:
-        found = Summary.from_model(RatingSummary.objects.filter(page_id=page_id).first())
-        cache.add(key, found, None)
-    return found
+    return Summary.from_model(RatingSummary.objects.filter(page_id=page_id).first())

@@ -12,6 +12,7 @@ from .search import SearchTerm
 from .sessions import AbstractSessionPage, SessionPage, SessionSpeaker
 from .settings import FeedbackSettings
 from .speakers import AbstractSpeaker, Speaker
+from .versions import ContentVersion
 
 __all__ = [
     "AbstractConferencePage",
@@ -20,6 +21,7 @@ __all__ = [
     "AbstractSpeaker",
     "ConferencePage",
     "ConferenceTheme",
+    "ContentVersion",
     "DocumentText",
     "Feedback",
     "FeedbackMixin",

@@ -21,10 +21,8 @@ from ..admin.panels import FeedbackSummaryPanel
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
-from ..fragment_cache import fragment_key
 from ..recordings import RecordingStatus
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
-from ..templatetags.wagtail_pmolib_tags import prefetch_fragments
 from ..toc import TocSection
 from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import ABSTRACT_FEATURES, LINK_FIELDS, LibraryPageMixin, exclude_restricted
@@ -288,14 +286,15 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
             title_separator=pmolib_settings.TITLE_SEPARATOR,
             recording_section_id=RECORDING_SECTION_ID,
             notes_section_id=NOTES_SECTION_ID,
-            pmolib_fragment_key=fragment_key(self, request),
         )
-        key = context["pmolib_fragment_key"]
-        if key:
-            context["pmolib_fragments"] = prefetch_fragments(
-                f"{key}:main", f"{key}:rest", context["feedback"]["cache_key"]
-            )
         return context
+
+    def serve(self, request, *args, **kwargs):
+        if kwargs.get("pmolib_feedback"):  # FeedbackMixin answers its endpoint
+            return super().serve(request, *args, **kwargs)
+        from ..views import session_page_view
+
+        return session_page_view(request, self, *args, **kwargs)
 
     def get_neighbours(self, request=None):
         """The previous and next session in the conference's running order (one query).

@@ -2,8 +2,9 @@
 
 One row a session (conference, theme, speakers, formats, dates), built with
 four queries and kept in memory per library page until library content changes
-(the library version of ``fragment_cache`` moves on any save of a page,
-speaker, document, image, view restriction or site). Filters, facet counts
+(the versions of ``library:<id>`` and ``tree``, read from the database on
+each request, move on every change a visitor of the library could notice:
+see ``invalidation.py``). Filters, facet counts
 and sorting then cost no query, whatever the number of sessions, and work the
 same on every search backend: the backend is asked only which sessions match
 the words.
@@ -19,7 +20,8 @@ from django.db import models
 from django.utils.text import slugify
 from wagtail.models import Page, PageViewRestriction
 
-from ..fragment_cache import library_version
+from .. import invalidation
+from ..models.versions import read_versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ def theme_key(name: str) -> str:
 
 @dataclass
 class Catalog:
-    version: int
+    version: tuple
     entries: dict[int, Entry] = field(default_factory=dict)
     newest: list[int] = field(default_factory=list)  # ids, newest session first
     position: dict[int, int] = field(default_factory=dict)  # id → index in ``newest``
@@ -111,7 +113,7 @@ class Catalog:
         return [self.speakers[pk] for pk in entry.speakers if pk in self.speakers]
 
 
-def build_catalog(index_page, session_model, version: int) -> Catalog:
+def build_catalog(index_page, session_model, version: tuple) -> Catalog:
     """Read the catalog of the sessions below ``index_page`` (four queries, five
     with group restrictions)."""
     from ..models import SessionSpeaker
@@ -211,15 +213,20 @@ _lock = threading.Lock()
 
 
 def get_catalog(index_page, session_model) -> Catalog:
-    """The catalog of ``index_page``, rebuilt only when library content changed.
-    Narrow it with ``for_request()`` before showing anything from it."""
-    version = library_version()
+    """The catalog of ``index_page``, rebuilt only when library content changed
+    (its versions are read from the database: one query). Narrow it with
+    ``for_request()`` before showing anything from it."""
+    scopes = [invalidation.library_scope(index_page.pk), invalidation.TREE]
+    versions = read_versions(scopes)
+    version = tuple(versions[scope] for scope in scopes)
     key = (index_page.pk, session_model._meta.label)
     catalog = _catalogs.get(key)
     if catalog is None or catalog.version != version:
-        catalog = build_catalog(index_page, session_model, version)
-        with _lock:
-            _catalogs[key] = catalog
+        with _lock:  # one rebuild at a time in this process
+            catalog = _catalogs.get(key)
+            if catalog is None or catalog.version != version:
+                catalog = build_catalog(index_page, session_model, version)
+                _catalogs[key] = catalog
     return catalog
 
 

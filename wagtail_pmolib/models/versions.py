@@ -1,0 +1,62 @@
+"""Versions of what the library caches, kept in the database.
+
+Every process keys what it caches (rendered articles, the search catalog,
+feedback settings) with versions read from this table on each request, so a
+change committed by any process — a web worker, ``publish_scheduled`` from
+cron, the shell, a task worker — shows on every process's next request,
+whatever cache backend the host configured. ``wagtail_pmolib.invalidation``
+decides which versions a change bumps, after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import models, transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+
+class ContentVersion(models.Model):
+    """One version number per *scope* (``"page:42"``, ``"library:3"``…)."""
+
+    scope = models.CharField(_("scope"), max_length=64, primary_key=True)
+    version = models.BigIntegerField(_("version"))
+
+    class Meta:
+        verbose_name = _("content version")
+        verbose_name_plural = _("content versions")
+
+    def __str__(self):
+        return f"{self.scope} = {self.version}"
+
+
+def read_versions(scopes, *, also=None) -> dict[str, int]:
+    """``{scope: version}`` for ``scopes`` and the scopes that the queryset
+    ``also`` yields (a single-column queryset of scope names), in one query.
+    A scope never bumped has version 0."""
+    scopes = list(scopes)
+    condition = models.Q(scope__in=scopes)
+    if also is not None:
+        condition |= models.Q(scope__in=also)
+    found = dict.fromkeys(scopes, 0)
+    found.update(ContentVersion.objects.filter(condition).values_list("scope", "version"))
+    return found
+
+
+def bump_versions(scopes) -> None:
+    """Give each scope a new version (two queries whatever their number).
+
+    A scope's first version comes from the clock, so numbers never repeat ones
+    that a cache may still hold if the table is ever emptied.
+    """
+    scopes = sorted(set(scopes))  # one lock order: concurrent bumps cannot deadlock
+    if not scopes:
+        return
+    start = time.time_ns() // 1000
+    with transaction.atomic():
+        ContentVersion.objects.bulk_create(
+            [ContentVersion(scope=scope, version=start) for scope in scopes],
+            ignore_conflicts=True,
+        )
+        ContentVersion.objects.filter(scope__in=scopes).update(version=F("version") + 1)
