@@ -20,7 +20,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from wagtail_pmolib.fragment_cache import bump_library_version
+from wagtail_pmolib.invalidation import invalidate_everything
 from wagtail_pmolib.models import SessionPage, SessionSpeaker
 from wagtail_pmolib.search.catalog import theme_key
 
@@ -191,7 +191,7 @@ def count_queries(client, requests, log=print):
         request.queries = len(runs[-1])
         request.queries_stable = len(runs[0]) == len(runs[1])
         if request.case.cold:
-            bump_library_version()
+            invalidate_everything()
             request.cold_sql = capture(client, request)
             request.cold_queries = len(request.cold_sql)
         log(
@@ -258,7 +258,7 @@ def time_items(items, iterations, budget, rewarm):
         shift %= len(group)
         for item in group[shift:] + group[:shift]:
             if item.cold:
-                bump_library_version()
+                invalidate_everything()
             started = perf_counter()
             item.run()
             elapsed = perf_counter() - started

@@ -50,7 +50,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page, Site
 
 from wagtail_pmolib.demo.pdf import build_pdf
-from wagtail_pmolib.fragment_cache import bump_library_version
+from wagtail_pmolib.invalidation import invalidate_everything
 from wagtail_pmolib.models import (
     ConferencePage,
     ConferenceTheme,
@@ -516,7 +516,7 @@ def build_library(n, speakers, documents, *, seed=1, slug=None, index=True):
             ],
             batch_size=BATCH,
         )
-    bump_library_version()  # bulk inserts send no signals
+    invalidate_everything()  # bulk inserts send no signals
     seconds["insert rows"] = time.perf_counter() - started
 
     built = SearchLibrary(n=n, library=library, conferences=conferences, seconds=seconds)

@@ -49,8 +49,8 @@ def _clear_cache():
     catalog._catalogs.clear()
 
 
-@pytest.fixture(autouse=True)
-def _commit_like_production(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def _commit_like_production():
     """Run ``transaction.on_commit`` callbacks when they would run in production.
 
     pytest-django's ``db`` runs each test inside a transaction that is rolled
@@ -59,7 +59,8 @@ def _commit_like_production(monkeypatch):
     callback registered outside any ``atomic()`` of the code under test runs at
     once, and one registered inside runs when the outermost such block exits
     successfully (one rolled back drops its callbacks, as Django does).
-    ``transactional_db`` tests commit for real and are left alone.
+    ``transactional_db`` tests commit for real and are left alone. For the whole
+    session, so that ``setUpTestData`` (before any test's fixtures) is covered too.
     """
     from django.db import transaction
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -95,8 +96,10 @@ def _commit_like_production(monkeypatch):
             run_pending(connection)
         return result
 
-    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
-    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+        patch.setattr(transaction.Atomic, "__exit__", exit_)
+        yield
 
 
 def make_pdf_bytes(text="Handout"):

@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 
 from . import invalidation
 from .conf import pmolib_settings
-from .models.versions import read_versions
+from .models.versions import request_versions
 
 
 def article_keys(page, request) -> dict[str, str] | None:
@@ -43,7 +43,7 @@ def article_keys(page, request) -> dict[str, str] | None:
         return None
     known = request.__dict__.setdefault("_pmolib_fragment_keys", {})
     if page.pk not in known:
-        known[page.pk] = _make_keys(page)
+        known[page.pk] = _make_keys(page, request)
     return known[page.pk]
 
 
@@ -54,7 +54,9 @@ def fragment_key(page, request) -> str | None:
     return keys["main"] if keys else None
 
 
-def _make_keys(page) -> dict[str, str]:
+def _make_keys(page, request) -> dict[str, str]:
+    from wagtail.models import Site
+
     from .models import SessionSpeaker
 
     parent = getattr(page, "_cached_parent_obj", None)
@@ -70,7 +72,11 @@ def _make_keys(page) -> dict[str, str]:
         .annotate(scope=Concat(Value("speaker:"), Cast("speaker_id", CharField())))
         .values("scope")
     )
-    versions = read_versions([*own, order], also=speaker_scopes)
+    # The site's feedback settings' version comes along (the feedback section
+    # asks for it next): one query for everything the page is keyed with.
+    site = Site.find_for_request(request)
+    extra = [invalidation.settings_scope(site.pk)] if site is not None else []
+    versions = request_versions(request, [*own, order, *extra], also=speaker_scopes)
     main = ":".join(
         [
             "wagtail_pmolib:article",

@@ -1,7 +1,7 @@
 """What changed → which cached things are stale. The one place for that rule.
 
 The library caches rendered session articles (``fragment_cache``), the search
-catalog of each library. Each is kept
+catalog of each library and each site's feedback settings. Each is kept
 under *versions* read from the database on every request
 (``models/versions.py``), one per scope:
 
@@ -12,6 +12,7 @@ under *versions* read from the database on every request
 ``order:<id>``       a conference's running order: previous/next session links.
 ``speaker:<id>``     the sessions a speaker has ("other sessions by …").
 ``library:<id>``     a library's listing, search, facets and suggestions.
+``settings:<id>``    a site's feedback settings.
 ``tree``             everything: addresses changed (a site, a moved library or
                      conference), or a host asked (``invalidate_everything``).
 
@@ -55,6 +56,7 @@ DRAFT_FIELDS = frozenset(
 CONTENT = "content"  # published or saved live: its fields may have changed
 VISIBILITY = "visibility"  # unpublished, expired, deleted, privacy added or removed
 MOVED = "moved"  # moved, or its slug (so its address and its descendants') changed
+SHOWS = "shows"  # a session showing a speaker that changed (its name, photo…)
 
 
 def page_scope(pk) -> str:
@@ -75,6 +77,10 @@ def speaker_scope(pk) -> str:
 
 def library_scope(pk) -> str:
     return f"library:{pk}"
+
+
+def settings_scope(site_id) -> str:
+    return f"settings:{site_id}"
 
 
 # --- Collecting changes per transaction ---------------------------------------------
@@ -166,6 +172,7 @@ def page_moved(page, old_parent_path: str) -> None:
 
 def session_speaker_changed(page_id, speaker_id) -> None:
     """A speaker was added to or removed from a published session."""
+
     def change(pending):
         pending.pages.setdefault(page_id, set()).add(CONTENT)
         pending.scopes.add(speaker_scope(speaker_id))
@@ -187,6 +194,10 @@ def image_changed(image_id) -> None:
 
 def collection_privacy_changed(collection_id) -> None:
     _record(lambda p: p.collections.add(collection_id))
+
+
+def feedback_settings_changed(site_id) -> None:
+    _record(lambda p: p.scopes.add(settings_scope(site_id)))
 
 
 def invalidate_everything() -> None:
@@ -212,9 +223,12 @@ def _resolve(pending: _Pending) -> set[str]:
     def role_of(content_type_id):
         return next((role for role, ids in roles.items() if content_type_id in ids), None)
 
-    # Speakers, documents and images: the sessions that show them changed.
-    for pk in _sessions_showing(pending, scopes):
-        pending.pages.setdefault(pk, set()).add(CONTENT)
+    # Speakers, documents and images: the articles that show them changed (and,
+    # for speakers, the listings that name them: see SHOWS below).
+    speaker_pages, file_pages = _pages_showing(pending, scopes)
+    scopes.update(page_scope(pk) for pk in file_pages)
+    for pk in speaker_pages:
+        pending.pages.setdefault(pk, set()).add(SHOWS)
 
     # (id, path, what happened, role) of every changed page, deleted ones included.
     events = [
@@ -245,6 +259,9 @@ def _resolve(pending: _Pending) -> set[str]:
 
     speakers_of = []  # conditions on SessionSpeaker
     for pk, path, what, role in events:
+        if role == "session" and what == {SHOWS}:
+            scopes.add(page_scope(pk))  # its own article; its library's was added above
+            continue
         if role == "session":
             # Its article, its neighbours' links, its speakers' other sessions.
             scopes.add(page_scope(pk))
@@ -272,8 +289,9 @@ def _resolve(pending: _Pending) -> set[str]:
     return scopes
 
 
-def _sessions_showing(pending: _Pending, scopes: set) -> set[int]:
-    """Ids of the pages that show the changed speakers, documents and images."""
+def _pages_showing(pending: _Pending, scopes: set) -> tuple[set[int], set[int]]:
+    """Ids of the pages that show the changed speakers, and of those that show
+    the changed documents and images (handouts, captions, covers, posters)."""
     from django.contrib.contenttypes.models import ContentType
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
@@ -281,7 +299,8 @@ def _sessions_showing(pending: _Pending, scopes: set) -> set[int]:
 
     from .models import SessionSpeaker, Speaker
 
-    ids: set[int] = set()
+    speaker_pages: set[int] = set()
+    file_pages: set[int] = set()
     speakers = set(pending.speakers)
     if pending.images:
         speakers |= set(
@@ -289,7 +308,7 @@ def _sessions_showing(pending: _Pending, scopes: set) -> set[int]:
         )
     if speakers:
         scopes.update(speaker_scope(pk) for pk in speakers)
-        ids |= set(
+        speaker_pages = set(
             SessionSpeaker.objects.filter(speaker_id__in=speakers).values_list("page_id", flat=True)
         )
     documents = set(pending.documents)
@@ -304,7 +323,7 @@ def _sessions_showing(pending: _Pending, scopes: set) -> set[int]:
     for model, pks in targets:
         if not pks:
             continue
-        ids |= {
+        file_pages |= {
             int(pk)
             for pk in ReferenceIndex.objects.filter(
                 base_content_type=ContentType.objects.get_for_model(Page),
@@ -313,7 +332,7 @@ def _sessions_showing(pending: _Pending, scopes: set) -> set[int]:
             ).values_list("object_id", flat=True)
             if str(pk).isdigit()
         }
-    return ids
+    return speaker_pages, file_pages
 
 
 def any_of(lookup, values):

@@ -108,19 +108,30 @@ def speaker_changed(sender, instance, raw=False, **kwargs):
         invalidation.speaker_changed(instance.pk)
 
 
-def document_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+# Fields Wagtail fills in on first use (rendering a picture, serving a file):
+# nothing a visitor sees changes.
+FILE_METADATA = frozenset({"file_size", "file_hash"})
+
+
+def document_changed(sender, instance, raw=False, update_fields=None, **kwargs):
+    if not raw and not (update_fields and set(update_fields) <= FILE_METADATA):
         invalidation.document_changed(instance.pk)
 
 
-def image_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+def image_changed(sender, instance, raw=False, update_fields=None, **kwargs):
+    if not raw and not (update_fields and set(update_fields) <= FILE_METADATA):
         invalidation.image_changed(instance.pk)
 
 
 def site_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         invalidation.invalidate_everything()
+
+
+def feedback_settings_changed(sender, instance, raw=False, created=False, **kwargs):
+    # A row created on first use holds the defaults every process already applied.
+    if not raw and not created:
+        invalidation.feedback_settings_changed(instance.site_id)
 
 
 def register_invalidation_handlers():
@@ -146,7 +157,7 @@ def register_invalidation_handlers():
         post_page_move,
     )
 
-    from .models import ConferenceTheme, SessionSpeaker, Speaker
+    from .models import ConferenceTheme, FeedbackSettings, SessionSpeaker, Speaker
 
     def connect(signal, handler, sender):
         signal.connect(
@@ -170,6 +181,7 @@ def register_invalidation_handlers():
         connect(signal, document_changed, get_document_model())
         connect(signal, image_changed, get_image_model())
         connect(signal, site_changed, Site)
+        connect(signal, feedback_settings_changed, FeedbackSettings)
     connect(m2m_changed, view_restriction_groups_changed, PageViewRestriction.groups.through)
     connect(m2m_changed, collection_restriction_changed, CollectionViewRestriction.groups.through)
 

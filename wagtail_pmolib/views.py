@@ -149,8 +149,8 @@ def session_page_view(request, page, *args, **kwargs):
     """A session page: its context, and the article's cached parts fetched in one
     round trip (``fragment_cache``)."""
     request.is_preview = getattr(request, "is_preview", False)
+    keys = article_keys(page, request)  # first: its query reads the settings' version too
     context = page.get_context(request, *args, **kwargs)
-    keys = article_keys(page, request)
     if keys:
         context["pmolib_fragment_keys"] = keys
         context["pmolib_fragments"] = prefetch_fragments(

@@ -261,6 +261,24 @@ class AbstractConferencePage(LibraryPageMixin, Page):
     def place(self):
         return ", ".join(p for p in (self.venue, self.city) if p)
 
+    def route(self, request, path_components):
+        """Serve a session in one query, with its theme: the page's own row, its
+        session fields and its theme (Wagtail would read the child as a plain
+        page, then its specific fields, then the theme when the page shows it)."""
+        from .sessions import SessionPage
+
+        if path_components:
+            child = (
+                SessionPage.objects.child_of(self)
+                .select_related("theme")
+                .filter(slug=path_components[0])
+                .first()
+            )
+            if child is not None:
+                child._cached_parent_obj = self
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def get_sessions(self, request=None):
         from .sessions import SessionPage
 

@@ -44,6 +44,16 @@ def read_versions(scopes, *, also=None) -> dict[str, int]:
     return found
 
 
+def request_versions(request, scopes, *, also=None) -> dict[str, int]:
+    """``read_versions`` remembered on ``request``: a scope read once in a request
+    (e.g. with the article's) costs no query when another part asks for it."""
+    known = request.__dict__.setdefault("_pmolib_versions", {})
+    missing = [scope for scope in scopes if scope not in known]
+    found = read_versions(missing, also=also) if missing or also is not None else {}
+    known.update(found)
+    return {**{scope: known[scope] for scope in scopes}, **found}
+
+
 def bump_versions(scopes) -> None:
     """Give each scope a new version (two queries whatever their number).
 

@@ -1,0 +1,222 @@
+"""Invalidation is scoped and runs after commit (issue 8, item 2).
+
+What a change makes stale is read off the cache keys a request would use: a
+session article's two parts (``main``: the article; ``rest``: neighbours and
+"other sessions by") and the library's version (its listing, search, facets
+and suggestions).
+"""
+
+import datetime
+
+import pytest
+from django.db import connection, transaction
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page, PageViewRestriction
+
+from wagtail_pmolib import invalidation
+from wagtail_pmolib.fragment_cache import article_keys
+from wagtail_pmolib.models import ConferencePage, ContentVersion, Speaker
+from wagtail_pmolib.models.versions import read_versions
+
+from .conftest import ensure_default_site
+
+
+def keys(page):
+    """The article's cache keys as the next request would compute them."""
+    page = Page.objects.get(pk=page.pk).specific
+    return article_keys(page, RequestFactory().get(page.url))
+
+
+def library_version(library):
+    return read_versions([invalidation.library_scope(library.pk), invalidation.TREE])
+
+
+@pytest.fixture
+def sessions(conference, library, make_session, speaker):
+    """Conference 2021: A, B, C in that order, all by the same speaker; another
+    conference: D by that speaker too, E by someone else."""
+    other = ConferencePage(title="PMO Conference 2022", slug="pmo-conference-2022")
+    library.add_child(instance=other)
+    other.save_revision().publish()
+    someone = Speaker.objects.create(name="Someone Else")
+
+    def at(hour):
+        return datetime.datetime(2021, 11, 2, hour, tzinfo=datetime.UTC)
+
+    return {
+        "A": make_session("Alpha", speakers=[speaker], starts_at=at(10)),
+        "B": make_session("Bravo", speakers=[speaker], starts_at=at(11)),
+        "C": make_session("Charlie", speakers=[speaker], starts_at=at(12)),
+        "D": make_session("Delta", speakers=[speaker], parent=other),
+        "E": make_session("Echo", speakers=[someone], parent=other),
+    }
+
+
+def snapshot(sessions, library):
+    return {name: keys(page) for name, page in sessions.items()}, library_version(library)
+
+
+def changed(before, after):
+    """Which parts changed: {"A": ("main", "rest"), …, "library": True}."""
+    (pages_before, library_before), (pages_after, library_after) = before, after
+    found = {
+        name: tuple(part for part in ("main", "rest") if pages_before[name][part] != keys[part])
+        for name, keys in pages_after.items()
+    }
+    found = {name: parts for name, parts in found.items() if parts}
+    if library_before != library_after:
+        found["library"] = True
+    return found
+
+
+def test_an_unrelated_draft_image_document_or_page_invalidates_nothing(
+    sessions, library, site_root, make_image, make_document
+):
+    before = snapshot(sessions, library)
+    # A draft of a session (and of another): nothing a visitor sees changed.
+    for name in ("A", "E"):
+        draft = sessions[name]
+        draft.title = "Draft title"
+        draft.save_revision()
+    make_image("Unrelated upload")
+    make_document("Unrelated handout")
+    outside = site_root.add_child(instance=Page(title="About us", slug="about"))
+    outside.title = "About the PMO"
+    outside.save_revision().publish()
+    assert changed(before, snapshot(sessions, library)) == {}
+
+
+def test_publishing_a_session_invalidates_what_shows_it_and_nothing_else(sessions, library):
+    before = snapshot(sessions, library)
+    bravo = sessions["B"]
+    bravo.title = "Bravo, retitled"
+    bravo.save_revision().publish()
+    assert changed(before, snapshot(sessions, library)) == {
+        "B": ("main", "rest"),  # its article
+        "A": ("rest",),  # its neighbours' links…
+        "C": ("rest",),
+        "D": ("rest",),  # …and "other sessions by" its speaker
+        "library": True,  # the listing and search
+    }
+
+
+@pytest.mark.parametrize("change", ["unpublish", "login restriction", "delete"])
+def test_hiding_a_session_invalidates_the_same(sessions, library, change):
+    before = snapshot(sessions, library)
+    bravo = sessions.pop("B")
+    if change == "unpublish":
+        bravo.unpublish()
+    elif change == "delete":
+        bravo.delete()
+    else:
+        PageViewRestriction.objects.create(page=bravo, restriction_type=PageViewRestriction.LOGIN)
+    before[0].pop("B")
+    assert changed(before, snapshot(sessions, library)) == {
+        "A": ("rest",),
+        "C": ("rest",),
+        "D": ("rest",),
+        "library": True,
+    }
+
+
+def test_a_speaker_edit_invalidates_the_sessions_showing_the_speaker(sessions, library, speaker):
+    before = snapshot(sessions, library)
+    speaker.organisation = "House of PMO"
+    speaker.save()
+    found = changed(before, snapshot(sessions, library))
+    assert set(found) == {"A", "B", "C", "D", "library"}
+    assert all("main" in found[name] for name in "ABCD")
+
+
+def test_a_conference_edit_invalidates_its_sessions_articles_only(sessions, library, conference):
+    before = snapshot(sessions, library)
+    conference.title = "PMO Conference 2021 (London)"
+    conference.save_revision().publish()
+    found = changed(before, snapshot(sessions, library))
+    assert set(found) == {"A", "B", "C", "library"}  # not D and E: another conference
+
+
+def test_a_handout_document_or_picture_invalidates_the_pages_using_it(
+    sessions, library, make_document, make_image, speaker
+):
+    document = make_document("Handout of Alpha")
+    alpha = sessions["A"]
+    alpha.body = [("handout", {"document": document, "title": "", "description": ""})]
+    alpha.save_revision().publish()
+    before = snapshot(sessions, library)
+    document.title = "Handout of Alpha, second edition"
+    document.save()
+    assert changed(before, snapshot(sessions, library)) == {"A": ("main", "rest")}
+
+    photo = make_image("Portrait")
+    speaker.photo = photo
+    speaker.save()
+    before = snapshot(sessions, library)
+    photo.title = "Portrait, cropped"
+    photo.save()
+    found = changed(before, snapshot(sessions, library))
+    assert set(found) == {"A", "B", "C", "D", "library"}  # the speaker's sessions only
+
+
+def test_invalidate_everything(sessions, library):
+    before = snapshot(sessions, library)
+    invalidation.invalidate_everything()
+    found = changed(before, snapshot(sessions, library))
+    assert set(found) == {*"ABCDE", "library"}
+
+
+def test_an_unrelated_draft_keeps_the_article_cached_and_a_publish_shows_at_once(client, sessions):
+    alpha = sessions["A"]
+    for _ in range(2):
+        client.get(alpha.url)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(alpha.url)
+    sessions["E"].title = "Draft only"
+    sessions["E"].save_revision()
+    with CaptureQueriesContext(connection) as after_draft:
+        html = client.get(alpha.url).content.decode()
+    assert len(after_draft) == len(warm)  # still served from the cache
+    assert "Draft only" not in html
+    bravo = sessions["B"]
+    bravo.title = "Bravo, published now"
+    bravo.save_revision().publish()
+    assert "Bravo, published now" in client.get(alpha.url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_versions_move_only_after_the_transaction_commits(transactional_site_root):
+    from wagtail_pmolib.models import LibraryIndexPage
+
+    root = ensure_default_site()
+    library = root.add_child(instance=LibraryIndexPage(title="Library", slug="library"))
+    scope = invalidation.library_scope(library.pk)
+    start = read_versions([scope])[scope]
+
+    with transaction.atomic():
+        library.title = "Library, renamed"
+        library.save_revision().publish()
+        assert read_versions([scope])[scope] == start  # not before the commit
+    committed = read_versions([scope])[scope]
+    assert committed != start
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        library.title = "Library, renamed again"
+        library.save_revision().publish()
+        raise RuntimeError("rolled back")
+    assert read_versions([scope])[scope] == committed  # nothing for a rollback
+    library.refresh_from_db()
+
+    # A savepoint rolled back inside a transaction that commits: the change made
+    # outside the savepoint still counts.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                invalidation.page_id_changed(library.pk, invalidation.CONTENT)
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        library.title = "Library, third title"
+        library.save_revision().publish()
+    assert read_versions([scope])[scope] > committed
+    assert ContentVersion.objects.filter(scope=scope).count() == 1
