@@ -25,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from .feedback import identity, throttle
 from .feedback.context import feedback_context, is_enabled
 from .feedback.settings import settings_for_request
-from .feedback.votes import FeedbackError, parse, submit
+from .feedback.votes import FeedbackError, FeedbackUnavailable, parse, submit
 from .fragment_cache import article_keys
 from .templatetags.wagtail_pmolib_tags import prefetch_fragments
 
@@ -73,15 +73,19 @@ def is_cross_site(request) -> bool:
 
 
 def _error(request, page, status, message, *, field_errors=None, values=None, headers=None):
+    """Feedback not saved. JSON: ``{"ok": false, "error": message}`` (and ``errors``).
+    HTML, when ``values`` are given: the page again, its form filled in as the
+    visitor sent it, with ``field_errors`` (else ``message``) above it; otherwise
+    a short page giving ``message``."""
     if wants_json(request):
         body = {"ok": False, "error": message}
         if field_errors:
             body["errors"] = field_errors
         response = JsonResponse(body, status=status)
-    elif field_errors is not None:
+    elif values is not None:
         context = page.get_context(request)
         context["feedback"] = feedback_context(
-            page, request, errors=field_errors, values=values or {}
+            page, request, errors=field_errors or {"form": message}, values=values
         )
         response = TemplateResponse(request, page.get_template(request), context, status=status)
     else:
@@ -198,6 +202,18 @@ def feedback_view(request, page):
             _("The feedback was not saved."),
             field_errors=exc.errors,
             values=values,
+        )
+    except FeedbackUnavailable as exc:
+        return _error(
+            request,
+            page,
+            503,
+            _(
+                "The library is busy right now and your feedback was not saved. "
+                "Please send it again in a few seconds."
+            ),
+            values=values,
+            headers={"Retry-After": str(exc.retry_after)},
         )
     return _success(
         request, page, visitor, feedback_settings, summary=summary, rating=submission.rating

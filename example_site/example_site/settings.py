@@ -81,6 +81,17 @@ DATABASES = {
         default=f"sqlite:///{REPO_DIR / 'example_site.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite for a site many visitors use at once (README, "SQLite in production"):
+    # every transaction takes the write lock when it begins, so writers queue
+    # instead of failing with "database is locked"; a writer waits up to 20 s for
+    # the lock; readers never wait for the writer (WAL journal).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

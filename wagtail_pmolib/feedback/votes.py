@@ -10,12 +10,13 @@ import contextlib
 import contextvars
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import pmolib_settings
+from ..database import is_busy
 from .summary import STARS, Summary
 
 HONEYPOT_FIELD = "website"
@@ -27,6 +28,13 @@ class FeedbackError(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = errors
+
+
+class FeedbackUnavailable(Exception):
+    """The database stayed locked by other writers past its busy timeout: nothing
+    was stored, and the same submission may be sent again in ``retry_after`` seconds."""
+
+    retry_after = 5
 
 
 @dataclass
@@ -106,7 +114,9 @@ def submit(page, visitor, submission: Submission, feedback_settings):
 
     The visitor's earlier rating in this period is replaced, never counted
     twice; the summary row is locked and changed in the same transaction, so it
-    always equals a recount of the stored votes.
+    always equals a recount of the stored votes. Raises ``FeedbackUnavailable``
+    when the database stays locked past its timeout (the transaction is rolled
+    back: nothing is stored).
     """
     from ..models import Feedback
 
@@ -119,6 +129,10 @@ def submit(page, visitor, submission: Submission, feedback_settings):
             # database without row locks): the retry finds the row and updates it.
             if attempt == 2:
                 raise
+        except OperationalError as exc:
+            if is_busy(exc):
+                raise FeedbackUnavailable from exc
+            raise
     raise AssertionError("unreachable")
 
 

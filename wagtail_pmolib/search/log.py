@@ -13,6 +13,7 @@ from django.db import DatabaseError, models
 from django.utils import timezone
 
 from ..conf import pmolib_settings
+from ..database import is_busy
 from .engine import rollback_on_error
 from .params import SearchParams
 from .query import ParsedQuery, parse_query
@@ -28,7 +29,9 @@ def promotions_installed() -> bool:
 
 def record_search(query: ParsedQuery, found: int) -> None:
     """Count one search for the reports, and in Wagtail's query log when search
-    promotions are installed. Never fails the page: a failed write is logged."""
+    promotions are installed. Never fails the page: a failed write is logged (a
+    database locked by other writers past its timeout as a warning: the search is
+    shown, not counted)."""
     from ..models import SearchTerm
 
     if not pmolib_settings.SEARCH_LOG or not query:
@@ -54,8 +57,11 @@ def record_search(query: ParsedQuery, found: int) -> None:
                 from wagtail.contrib.search_promotions.models import Query
 
                 Query.get(query.text).add_hit()
-    except DatabaseError:
-        logger.exception("Could not log the library search %r", text)
+    except DatabaseError as exc:
+        if is_busy(exc):
+            logger.warning("The database was busy: the library search %r was not counted", text)
+        else:
+            logger.exception("Could not log the library search %r", text)
 
 
 def record_visitor_search(request, outcome) -> None:
