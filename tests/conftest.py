@@ -51,14 +51,17 @@ def make_pdf_bytes(text="Handout"):
 
 
 @pytest.fixture
-def make_document(db):
+def make_document(db, django_capture_on_commit_callbacks):
+    """Upload a document as the admin does: in a request that commits, so what
+    runs after the commit (the PDF's text, ``tasks.document_changed_task``) has run."""
     Document = get_document_model()
 
     def make(title="The SORE Framework", filename="sore-framework.pdf", content=None):
         content = make_pdf_bytes(title) if content is None else content
         document = Document(title=title)
         document.file.save(filename, ContentFile(content), save=False)
-        document.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            document.save()
         return document
 
     return make
