@@ -21,6 +21,11 @@ DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 @pytest.fixture
 def site_root(transactional_site_root):
+    from wagtail.models import Collection
+
+    # What Wagtail's migrations made, which an earlier transactional test's flush removed.
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     return transactional_site_root
 
 
