@@ -103,6 +103,22 @@ def test_a_replaced_pdf_is_read_by_the_worker_not_in_the_request(
     assert found(client, library, "alphaword") == []
 
 
+def test_without_a_worker_the_text_is_read_in_the_request_once_the_save_commits(
+    client, library, make_session, make_document, pdf_reads
+):
+    # No TASKS setting: Django's immediate backend, what a host gets by default.
+    document = make_document("Handout", content=build_pdf("Version one", ["alphaword"]))
+    session = make_session("Governance clinic", body=handout_body(document, "Our handout"))
+    pdf_reads.clear()
+    with committed():
+        replace_file(document, build_pdf("Version two", ["betaword"]))
+        assert pdf_reads == []  # not while the transaction is open
+        assert "alphaword" in DocumentText.objects.get(document=document).text
+    assert len(pdf_reads) == 1
+    assert "betaword" in DocumentText.objects.get(document=document).text
+    assert found(client, library, "betaword") == [session.title]
+
+
 def test_a_new_pdfs_text_is_stored_once_the_worker_ran(make_document, pdf_reads):
     from django.core.files.base import ContentFile
     from wagtail.documents import get_document_model
