@@ -80,9 +80,9 @@ def enqueue_on_commit(task_, *args, using=None) -> None:
     """Enqueue ``task_`` with ``args`` once the current transaction commits (at
     once outside one); dropped if it rolls back.
 
-    A backend that cannot take the task (a queue that is down) is logged and
-    never fails the request whose change already committed; the next change,
-    or ``manage.py update_index``, brings the search index up to date.
+    If the backend cannot take the task (a queue that is down), that is logged,
+    not raised into a request whose change has already committed; the next
+    change, or ``manage.py update_index``, brings the search index up to date.
     """
     transaction.on_commit(lambda: task_.enqueue(*args), using=using, robust=True)
 
