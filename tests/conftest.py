@@ -111,6 +111,8 @@ def make_pdf_bytes(text="Handout"):
 
 @pytest.fixture
 def make_document(db):
+    """Upload a document as the admin does: once it returns, what runs after the
+    commit (the PDF's text, ``tasks.document_changed_task``) has run."""
     Document = get_document_model()
 
     def make(title="The SORE Framework", filename="sore-framework.pdf", content=None):

@@ -24,6 +24,10 @@ INSTALLED_APPS = [
     # WAGTAIL_PMOLIB["FEEDBACK_ADMIN"] (default "snippets") decides which admin shows.
     "wagtail_pmolib.contrib.modeladmin",
     "wagtail_modeladmin",
+    # django-tasks-db: the database task backend and its ``db_worker``, for the
+    # tests that run the library's tasks through a real queue (tests/test_tasks_worker.py).
+    # TASKS is not set: Django's default immediate backend, what a host gets by default.
+    "django_tasks_db",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
     "wagtail.contrib.search_promotions",

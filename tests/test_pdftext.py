@@ -78,9 +78,7 @@ def test_files_over_the_byte_limit_are_not_read():
     assert extracted.text == "" and "PDF_MAX_BYTES" in extracted.error
 
 
-def test_text_is_extracted_again_only_when_the_file_changes(
-    make_document, django_assert_max_num_queries
-):
+def test_text_is_extracted_again_only_when_the_file_changes(make_document):
     document = make_document("Handout", content=build_pdf("First version", ["alpha"]))
     first = DocumentText.objects.get(document=document)
     document.title = "Handout, renamed"

@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.db.models import Sum
 from django.http import QueryDict
-from django.test import RequestFactory, override_settings
+from django.test import RequestFactory, TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.contrib.search_promotions.models import Query, QueryDailyHits, SearchPromotion
@@ -50,11 +50,13 @@ TAG = re.compile(r"<[^>]*>")
 
 
 def make_pdf_document(title, lines, filename="handout.pdf", pdf_title=None):
-    """A document whose file is a real PDF with ``lines`` of text (extracted on save)."""
+    """A document whose file is a real PDF with ``lines`` of text, uploaded in a
+    request that commits (its text is read after the commit)."""
     document = get_document_model()(title=title)
     pdf = build_pdf(title if pdf_title is None else pdf_title, lines)
     document.file.save(filename, ContentFile(pdf), save=False)
-    document.save()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        document.save()
     return document
 
 

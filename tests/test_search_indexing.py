@@ -2,17 +2,29 @@
 names and organisations, its conference's title and themes, and its handout
 documents' titles and PDF text. Each change is made the way an editor makes it
 (a snippet saved, a page published, a document's file replaced) and checked
-through the library page a visitor searches."""
+through the library page a visitor searches.
+
+The re-indexing runs after the change commits (a task, which Django's default
+immediate backend runs then): each change is made inside ``committed()``, as
+an editor's request commits before a visitor's next request."""
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import transaction
 
 from tests.test_pages import soup_of, text_of
 from wagtail_pmolib.demo.pdf import build_pdf
 from wagtail_pmolib.models import DocumentText, SessionPage, Speaker
 
 pytestmark = pytest.mark.django_db
+
+
+def committed():
+    """A block run as a request runs it: in a transaction that commits, after
+    which what waits for the commit (``transaction.on_commit``) runs (see
+    ``_commit_like_production`` in conftest.py)."""
+    return transaction.atomic()
 
 
 def found(client, library, q):
@@ -49,7 +61,8 @@ def test_a_renamed_speaker_finds_the_session_by_the_new_name_only(
     session = make_session("Governance clinic", speakers=[speaker])
     assert found(client, library, "lindsay") == [session.title]
     speaker.name = "Morwenna Trelawney"
-    speaker.save()
+    with committed():
+        speaker.save()
     assert found(client, library, "trelawney") == [session.title]
     assert found(client, library, "morwenna trelawney") == [session.title]
     assert found(client, library, "lindsay") == []
@@ -62,7 +75,8 @@ def test_a_speakers_new_organisation_is_searched(client, library, make_session, 
     session = make_session("Governance clinic", speakers=[speaker])
     assert found(client, library, "learning") == [session.title]  # "PMO Learning"
     speaker.organisation = "Quintessa Partners"
-    speaker.save()
+    with committed():
+        speaker.save()
     assert found(client, library, "quintessa") == [session.title]
     assert found(client, library, "learning") == []
 
@@ -75,7 +89,8 @@ def test_renaming_a_speaker_reindexes_every_live_session_they_speak_in(
     second = make_session("Second session", speakers=[speaker, other])
     untouched = make_session("Third session", speakers=[other])
     speaker.name = "Morwenna Trelawney"
-    speaker.save()
+    with committed():
+        speaker.save()
     assert sorted(found(client, library, "trelawney")) == sorted([first.title, second.title])
     assert found(client, library, "lindsay") == []
     assert sorted(found(client, library, "roden")) == sorted([second.title, untouched.title])
@@ -85,7 +100,8 @@ def test_a_deleted_speaker_no_longer_finds_their_sessions(client, library, make_
     other = Speaker.objects.create(name="Eileen Roden")
     session = make_session("Governance clinic", speakers=[speaker, other])
     assert found(client, library, "lindsay") == [session.title]
-    speaker.delete()
+    with committed():
+        speaker.delete()
     assert found(client, library, "lindsay") == []
     assert found(client, library, "learning") == []
     assert found(client, library, "roden") == [session.title]
@@ -102,7 +118,8 @@ def test_a_renamed_speaker_of_a_draft_session_does_not_publish_it(
     draft.session_speakers.add(SessionSpeaker(speaker=speaker))
     conference.add_child(instance=draft)
     speaker.name = "Morwenna Trelawney"
-    speaker.save()
+    with committed():
+        speaker.save()
     assert found(client, library, "trelawney") == []
     assert found(client, library, "unpublished") == []
 
@@ -116,7 +133,8 @@ def test_a_renamed_and_published_conference_finds_its_sessions_by_the_new_title(
     session = make_session("Governance clinic")
     assert found(client, library, "conference") == [session.title]  # "PMO Conference 2021"
     conference.title = "Quorum Summit 2021"
-    conference.save_revision().publish()
+    with committed():
+        conference.save_revision().publish()
     assert found(client, library, "quorum") == [session.title]
     assert found(client, library, "conference") == []
     [card] = cards(client, library, "quorum")
@@ -146,7 +164,8 @@ def test_a_renamed_theme_is_searched_once_the_conference_is_published(
         if one.pk == theme.pk:
             one.name = "Wayfarers Track"
     conference.themes = themes
-    conference.save_revision().publish()
+    with committed():
+        conference.save_revision().publish()
     assert found(client, library, "wayfarers") == [session.title]
     assert found(client, library, "people") == []
 
@@ -164,7 +183,8 @@ def test_sessions_of_other_conferences_are_left_alone(client, library, conferenc
     mine = make_session("Mine")
     theirs = make_session("Theirs", parent=other)
     conference.title = "Quorum Summit 2021"
-    conference.save_revision().publish()
+    with committed():
+        conference.save_revision().publish()
     assert found(client, library, "quorum") == [mine.title]
     assert found(client, library, "gathering") == [theirs.title]
 
@@ -179,7 +199,8 @@ def test_a_documents_new_title_is_searched_when_the_handout_shows_it(
     session = make_session("Governance clinic", body=handout_body(document))
     assert found(client, library, "wayfinder") == [session.title]
     document.title = "Lodestar Canvas"
-    document.save()
+    with committed():
+        document.save()
     assert found(client, library, "lodestar") == [session.title]
     assert found(client, library, "wayfinder") == []
 
@@ -188,7 +209,8 @@ def test_a_replaced_pdf_is_searched_by_its_new_text(client, library, make_sessio
     document = make_document("Handout", content=build_pdf("Version one", ["The alphaword method"]))
     session = make_session("Governance clinic", body=handout_body(document, "Our handout"))
     assert found(client, library, "alphaword") == [session.title]
-    replace_file(document, build_pdf("Version two", ["The betaword method"]))
+    with committed():
+        replace_file(document, build_pdf("Version two", ["The betaword method"]))
     assert "betaword" in DocumentText.objects.get(document=document).text
     assert found(client, library, "betaword") == [session.title]
     assert found(client, library, "alphaword") == []
@@ -204,7 +226,8 @@ def test_a_pdf_replaced_by_another_file_type_is_no_longer_searched(
     document = make_document("Handout", content=build_pdf("Version one", ["The alphaword method"]))
     session = make_session("Governance clinic", body=handout_body(document, "Our handout"))
     assert found(client, library, "alphaword") == [session.title]
-    replace_file(document, b"plain text, no pdf", filename="notes.txt")
+    with committed():
+        replace_file(document, b"plain text, no pdf", filename="notes.txt")
     assert found(client, library, "alphaword") == []
     assert found(client, library, "handout") == [session.title]
 
@@ -215,7 +238,8 @@ def test_a_document_shared_by_two_sessions_reindexes_both(
     document = make_document("Handout", content=build_pdf("Version one", ["alphaword"]))
     first = make_session("First session", body=handout_body(document, "Shared"))
     second = make_session("Second session", body=handout_body(document, "Shared"))
-    replace_file(document, build_pdf("Version two", ["betaword"]))
+    with committed():
+        replace_file(document, build_pdf("Version two", ["betaword"]))
     assert sorted(found(client, library, "betaword")) == sorted([first.title, second.title])
 
 

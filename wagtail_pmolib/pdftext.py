@@ -1,6 +1,8 @@
 """The text of PDF handouts, for the library's search.
 
-Extracted once, when a document is saved with a new file, and stored in
+Extracted once, after a document is saved with a new file, by a task
+(``tasks.document_changed_task``: in the request with Django's default
+immediate backend, in a worker with a queue backend), and stored in
 ``DocumentText``; never while a page is served. Bounded: files over
 ``PDF_MAX_BYTES`` are skipped, at most ``PDF_MAX_PAGES`` pages are read and at
 most ``PDF_MAX_TEXT`` characters kept. A broken or encrypted PDF is skipped

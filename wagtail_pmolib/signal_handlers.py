@@ -29,13 +29,12 @@ def fill_document_file_metadata(sender, instance, **kwargs):
 
 
 def extract_document_text(sender, instance, **kwargs):
-    """Keep the text of PDF handouts for search; never fails the save."""
-    from .pdftext import update_document_text
+    """Keep the text of PDF handouts for search and the sessions that show the
+    document re-indexed: a task (``tasks.document_changed_task``) enqueued once
+    the save commits, so the save never waits for, nor fails on, the PDF."""
+    from .tasks import enqueue_document_changed
 
-    try:
-        update_document_text(instance)
-    except Exception:  # a document must save whatever its PDF is like
-        logger.exception("Could not store the text of document %s", instance.pk)
+    enqueue_document_changed(instance.pk)
 
 
 def recount_feedback_summary(sender, instance, **kwargs):

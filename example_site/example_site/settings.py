@@ -2,7 +2,10 @@
 
 It uses wagtail-pmolib exactly as the README tells a developer to. SQLite by
 default; ``DATABASE_URL`` (anything dj-database-url reads) picks another
-database and ``MEDIA_ROOT`` the folder for uploaded files.
+database and ``MEDIA_ROOT`` the folder for uploaded files. Background work
+(a PDF's text, re-indexing) runs in the request (Django's immediate task
+backend) unless ``TASKS_BACKEND=database`` puts it in a queue in the database
+for ``manage.py db_worker`` (pip install django-tasks-db; README, "Background work").
 """
 
 import os
@@ -112,6 +115,12 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "xlsx", "vtt", "mp4", "webm", "
 # API v2 gives rich text as front-end HTML (fields and StreamField paragraphs alike).
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+# Background work (Django's tasks framework, as Wagtail uses it). Without TASKS,
+# Django's immediate backend runs each task in the request that enqueued it.
+if os.environ.get("TASKS_BACKEND", "immediate") == "database":
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # The library, themed the way a host site would: our own base template (with
 # the site's navigation) and a stylesheet that sets the library's colours.

@@ -1,0 +1,124 @@
+"""Which live sessions show a speaker, a conference or a document, and how to
+re-index them: in batches, so a speaker of 10,000 sessions costs a bounded
+amount of memory and one query batch per ``BATCH_SIZE`` sessions.
+
+Plain rules over the ORM; the tasks in ``wagtail_pmolib.tasks`` call them with
+ids (after the change committed), and whatever runs a task may call them too.
+Every function takes ids and reads the database afresh, so running one twice
+gives the same index (idempotent), and an id whose object is gone matches
+nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from wagtail.search import index
+from wagtail.search.backends import get_search_backends_with_name
+
+logger = logging.getLogger(__name__)
+
+# Sessions read and sent to the search backends at a time.
+BATCH_SIZE = 200
+
+
+def session_models():
+    """The concrete, indexed session page models (ours and a host's subclasses)."""
+    from ..models import AbstractSessionPage
+
+    return [
+        model
+        for model in index.get_indexed_models()
+        if issubclass(model, AbstractSessionPage) and not model._meta.abstract
+    ]
+
+
+def _index_batch(model, sessions) -> None:
+    for backend_name, backend in get_search_backends_with_name(with_auto_update=True):
+        try:
+            backend.add_bulk(model, sessions)
+        except Exception:
+            # As Wagtail does on save: an external engine that is down must not lose
+            # the rest of the work; an error of the database backend is a real error.
+            logger.exception(
+                "Could not re-index %d sessions in the '%s' search backend",
+                len(sessions),
+                backend_name,
+            )
+            if not backend.catch_indexing_errors:
+                raise
+
+
+def reindex_live_sessions(**lookups) -> int:
+    """Re-index the live sessions matching ``lookups`` (ORM filter arguments),
+    ``BATCH_SIZE`` at a time in primary-key order; the number re-indexed."""
+    count = 0
+    for model in session_models():
+        queryset = (
+            model.get_indexed_objects()
+            .live()
+            .filter(**lookups)
+            .prefetch_related("session_speakers__speaker")
+            .order_by("pk")
+        )
+        last = None
+        while True:
+            batch_queryset = queryset if last is None else queryset.filter(pk__gt=last)
+            batch = list(batch_queryset[:BATCH_SIZE])
+            if not batch:
+                break
+            _index_batch(model, batch)
+            count += len(batch)
+            last = batch[-1].pk
+    return count
+
+
+def reindex_sessions(session_ids: Iterable[int]) -> int:
+    """Re-index these sessions (those still live)."""
+    ids = sorted({int(pk) for pk in session_ids})
+    count = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        count += reindex_live_sessions(pk__in=ids[start : start + BATCH_SIZE])
+    return count
+
+
+def reindex_sessions_of_speaker(speaker_id: int) -> int:
+    """Re-index the live sessions a speaker speaks in (their name and
+    organisation are part of each session's entry)."""
+    from ..models import SessionSpeaker
+
+    return reindex_live_sessions(
+        pk__in=SessionSpeaker.objects.filter(speaker_id=speaker_id).values("page_id")
+    )
+
+
+def reindex_sessions_of_conference(conference_id: int) -> int:
+    """Re-index the live sessions of a conference (its title and themes are part
+    of each session's entry); nothing if the conference is gone."""
+    from wagtail.models import Page
+
+    conference = Page.objects.filter(pk=conference_id).only("path", "depth").first()
+    if conference is None:
+        return 0
+    return reindex_live_sessions(path__startswith=conference.path, depth=conference.depth + 1)
+
+
+def session_ids_showing_document(document) -> list[int]:
+    """The pages whose content refers to a document (Wagtail's reference index:
+    handouts, recordings, captions), as ids."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page, ReferenceIndex
+
+    object_ids = (
+        ReferenceIndex.get_references_to(document)
+        .filter(base_content_type=ContentType.objects.get_for_model(Page))
+        .values_list("object_id", flat=True)
+    )
+    return sorted({int(pk) for pk in object_ids if str(pk).isdigit()})
+
+
+def reindex_sessions_showing_document(document) -> int:
+    """Re-index the live sessions whose content shows a document (its title and
+    the text of its PDF are part of each session's entry)."""
+    return reindex_sessions(session_ids_showing_document(document))
