@@ -544,11 +544,11 @@ def print_report(result, args):
 
 
 def environment(args):
-    import aiohttp
+    from importlib.metadata import version
 
     return {
         "python": platform.python_version(),
-        "aiohttp": aiohttp.__version__,
+        **{name: version(name) for name in ("django", "wagtail", "aiohttp", "psycopg", "redis")},
         "gunicorn": subprocess.run(
             [sys.executable, "-m", "gunicorn", "--version"], capture_output=True, text=True
         ).stdout.strip(),
