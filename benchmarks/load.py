@@ -54,8 +54,14 @@ from benchmarks import load_check  # noqa: E402
 from benchmarks.load_client import KINDS, Plan, run_phase  # noqa: E402
 
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "load-latest.json"
+# What the command runs unless --configs says otherwise; "postgres-locmem" (PostgreSQL
+# with Django's default per-process cache) on request.
 CONFIGS = ("postgres", "sqlite")
-LABELS = {"postgres": "PostgreSQL + Redis", "sqlite": "SQLite, per-process cache"}
+LABELS = {
+    "postgres": "PostgreSQL + Redis",
+    "sqlite": "SQLite, per-process cache",
+    "postgres-locmem": "PostgreSQL, per-process cache",
+}
 EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Timeout)\b.*)$", re.M)
 
 
@@ -73,7 +79,11 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Load test of the example site under gunicorn (see benchmarks/README.md)."
     )
-    parser.add_argument("--configs", default=",".join(CONFIGS), help="postgres, sqlite or both")
+    parser.add_argument(
+        "--configs",
+        default=",".join(CONFIGS),
+        help=f"comma-separated, from {', '.join(LABELS)}",
+    )
     parser.add_argument("--duration", type=float, default=30, help="seconds of each phase")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of warm-up")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
@@ -115,9 +125,9 @@ def parse_args(argv=None):
     )
     args = parser.parse_args(argv)
     args.configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-    unknown = set(args.configs) - set(CONFIGS)
+    unknown = set(args.configs) - set(LABELS)
     if unknown or not args.configs:
-        parser.error(f"--configs: choose from {', '.join(CONFIGS)}")
+        parser.error(f"--configs: choose from {', '.join(LABELS)}")
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.database_name):
         parser.error("--database-name: lower-case letters, digits and _ only")
     if args.clients < 1 or args.workers < 1 or args.duration <= 0:
@@ -374,13 +384,14 @@ def run_config(config, args, work):
     env.pop("CACHE_URL", None)
     database = cache = server = None
     try:
-        if config == "postgres":
+        if config.startswith("postgres"):
             database = PostgresDatabase(args.database_url, args.database_name)
-            cache = RedisPrefix(args.cache_url)
-            cache.check()
+            if config == "postgres":
+                cache = RedisPrefix(args.cache_url)
+                cache.check()
+                env["CACHE_URL"] = cache.url()
             database.create()
             env["DATABASE_URL"] = database.url()
-            env["CACHE_URL"] = cache.url()
         else:
             env["DATABASE_URL"] = f"sqlite:///{folder / 'load.sqlite3'}"
         started = time.monotonic()
@@ -415,7 +426,12 @@ def run_config(config, args, work):
             config=config,
             label=label,
             database=env["DATABASE_URL"].split("://")[0],
-            cache="redis" if config == "postgres" else "per-process (LocMemCache)",
+            cache="redis" if cache is not None else "per-process (LocMemCache)",
+            statuses_5xx={
+                str(status): n
+                for status, n in sorted(Counter(r["status"] for r in records).items())
+                if status >= 500
+            },
             editor={
                 "changes": dict(Counter(e["action"] for e in events if e["committed"])),
                 "failed": sum(1 for e in events if not e["committed"]),
@@ -476,6 +492,11 @@ def print_table(rows):
         )
 
 
+def optional(details):
+    """`` {…}`` after a figure, or nothing when there is nothing to detail."""
+    return f" {details}" if details else ""
+
+
 def verdict(ok):
     return "PASS" if ok else "FAIL"
 
@@ -533,12 +554,15 @@ def print_report(result, args):
         f"  {verdict(votes['equal'])}  acknowledged votes = stored votes: "
         f"{votes['acknowledged_pairs']} acknowledged (page, visitor), {votes['stored_rows']} "
         f"stored, summaries count {votes['summary_count']}; lost {votes['lost']}, wrong rating "
-        f"{votes['wrong_rating']}, stored but not acknowledged {votes['stored_unacknowledged']} "
-        f"{votes['stored_unacknowledged_answers'] or ''}; answers {votes['answers']}"
+        f"{votes['wrong_rating']}, stored but not acknowledged {votes['stored_unacknowledged']}"
+        f"{optional(votes['stored_unacknowledged_answers'])}; answers {votes['answers']}"
     )
     total_5xx = result["yardstick"]["table"][-1]["5xx"] + total["5xx"]
     ok = not total_5xx and not total["failed"]
-    print(f"  {verdict(ok)}  5xx: {total_5xx}, failed: {total['failed']}")
+    print(
+        f"  {verdict(ok)}  5xx: {total_5xx}{optional(result['statuses_5xx'])}, "
+        f"failed: {total['failed']}"
+    )
     for line, count in result["server_errors"].items():
         print(f"        {count} × {line}")
 
