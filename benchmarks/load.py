@@ -54,13 +54,16 @@ from benchmarks import load_check  # noqa: E402
 from benchmarks.load_client import KINDS, Plan, run_phase  # noqa: E402
 
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "load-latest.json"
-# What the command runs unless --configs says otherwise; "postgres-locmem" (PostgreSQL
-# with Django's default per-process cache) on request.
+# What the command runs unless --configs says otherwise. On request also
+# "postgres-locmem" (PostgreSQL with Django's default per-process cache) and
+# "postgres-nocache" (Django's DummyCache: nothing is kept, every request reads the
+# database; the control, whose verdicts pass unless the harness itself is wrong).
 CONFIGS = ("postgres", "sqlite")
 LABELS = {
     "postgres": "PostgreSQL + Redis",
     "sqlite": "SQLite, per-process cache",
     "postgres-locmem": "PostgreSQL, per-process cache",
+    "postgres-nocache": "PostgreSQL, no cache (control)",
 }
 EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Timeout)\b.*)$", re.M)
 
@@ -188,12 +191,14 @@ def start_gunicorn(env, workers, port, log_path):
 
 
 def wait_until_serving(process, url, seconds=60):
+    # Straight to 127.0.0.1, whatever proxy the environment names.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with status {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with opener.open(url, timeout=5) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -238,7 +243,7 @@ class PostgresDatabase:
 
     def __init__(self, server_url, name):
         self.parts = urlsplit(server_url)
-        if self.parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        if self.parts.scheme not in ("postgres", "postgresql"):
             raise SystemExit(f"--database-url must be a PostgreSQL URL, not {server_url!r}")
         self.name = name
 
@@ -390,6 +395,8 @@ def run_config(config, args, work):
                 cache = RedisPrefix(args.cache_url)
                 cache.check()
                 env["CACHE_URL"] = cache.url()
+            elif config == "postgres-nocache":
+                env["CACHE_URL"] = "dummy://"
             database.create()
             env["DATABASE_URL"] = database.url()
         else:
@@ -426,7 +433,9 @@ def run_config(config, args, work):
             config=config,
             label=label,
             database=env["DATABASE_URL"].split("://")[0],
-            cache="redis" if cache is not None else "per-process (LocMemCache)",
+            cache={"postgres": "Redis", "postgres-nocache": "none (DummyCache)"}.get(
+                config, "per-process (LocMemCache)"
+            ),
             statuses_5xx={
                 str(status): n
                 for status, n in sorted(Counter(r["status"] for r in records).items())

@@ -178,7 +178,7 @@ def committed(action, run):
     editor would retry a failed save; returns the event to report."""
     from django.db import OperationalError, transaction
 
-    attempts, errors = 0, []
+    attempts, errors, first = 0, [], time.time()
     while True:
         attempts += 1
         started = time.time()
@@ -188,7 +188,13 @@ def committed(action, run):
         except OperationalError as exc:
             errors.append(str(exc))
             if attempts >= 5:
-                return {**run, "committed": None, "attempts": attempts, "errors": errors}
+                return {
+                    **run,
+                    "started": first,
+                    "committed": None,
+                    "attempts": attempts,
+                    "errors": errors,
+                }
             time.sleep(0.1)
             continue
         # time.time() once the commit (and its on_commit callbacks) returned: a
@@ -228,7 +234,7 @@ def edit(args):
     from the go (a line on standard input)."""
     from wagtail.models import PageViewRestriction
 
-    from wagtail_pmolib.models import ConferencePage
+    from wagtail_pmolib.models import ConferencePage, SessionPage
 
     conference = ConferencePage.objects.get(slug=CONFERENCE_SLUG)
     number = args.first
@@ -258,7 +264,9 @@ def edit(args):
 
         def action():
             if kind == "unpublish":
-                page.unpublish()
+                # Fetched afresh in each attempt: a rolled-back attempt leaves the
+                # instance changed.
+                SessionPage.objects.get(pk=page.pk).unpublish()
             else:
                 PageViewRestriction.objects.create(
                     page=page, restriction_type=PageViewRestriction.LOGIN

@@ -263,6 +263,8 @@ def test_cache_url_names_redis_with_a_key_prefix(example_settings):
     }
     cache = example_settings(CACHE_URL="locmem://one")
     assert cache.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    cache = example_settings(CACHE_URL="dummy://")
+    assert cache.CACHES["default"]["BACKEND"] == "django.core.cache.backends.dummy.DummyCache"
 
 
 def test_an_unknown_cache_url_is_refused(example_settings):

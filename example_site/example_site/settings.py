@@ -94,7 +94,8 @@ def cache_from_url(url):
 
     ``redis://host:port/db`` (or ``rediss://``) is Django's RedisCache, shared by
     every process (needs ``pip install redis``); ``locmem://`` a cache in each
-    process's memory, what Django uses when ``CACHES`` is not set. A
+    process's memory, what Django uses when ``CACHES`` is not set; ``dummy://``
+    Django's DummyCache, which keeps nothing (every request reads the database). A
     ``key_prefix`` query parameter becomes the cache's KEY_PREFIX, so that two
     sites (or two benchmark runs) can share one Redis database:
     ``redis://127.0.0.1:6379/1?key_prefix=pmolib``.
@@ -108,9 +109,12 @@ def cache_from_url(url):
     elif parts.scheme == "locmem":
         location = parts.netloc
         backend = "django.core.cache.backends.locmem.LocMemCache"
+    elif parts.scheme == "dummy":
+        location = ""
+        backend = "django.core.cache.backends.dummy.DummyCache"
     else:
         raise ImproperlyConfigured(
-            f"CACHE_URL must start with redis://, rediss:// or locmem://, not {url!r}."
+            f"CACHE_URL must start with redis://, rediss://, locmem:// or dummy://, not {url!r}."
         )
     return {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": key_prefix}
 
