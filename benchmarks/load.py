@@ -385,6 +385,10 @@ def run_config(config, args, work):
         "MEDIA_ROOT": str(folder / "media"),
         "SECRET_KEY": secrets.token_urlsafe(40),
         "PYTHONUNBUFFERED": "1",
+        # This checkout's package and example site first, whatever else is installed.
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO_DIR / "example_site"), str(REPO_DIR), os.environ.get("PYTHONPATH", "")]
+        ).rstrip(os.pathsep),
     }
     env.pop("CACHE_URL", None)
     database = cache = server = None
@@ -407,6 +411,11 @@ def run_config(config, args, work):
         info = json.loads(
             run(env, str(BENCH_DIR / "load_site.py"), "setup", "--sessions", str(args.probes))
         )
+        if Path(info["package"]) != REPO_DIR / "wagtail_pmolib":
+            raise SystemExit(
+                f"The site imports wagtail_pmolib from {info['package']}, not from this "
+                f"checkout ({REPO_DIR}): the figures would not be this code's."
+            )
         print(f"  database ready in {time.monotonic() - started:.0f} s", flush=True)
         port = free_port()
         log_path = folder / "gunicorn.log"

@@ -128,6 +128,7 @@ def setup(args):
     from django.db import transaction
     from wagtail.models import Page, Site
 
+    import wagtail_pmolib
     from wagtail_pmolib.models import ConferencePage, LibraryIndexPage, SessionPage, Speaker
     from wagtail_pmolib.search.catalog import theme_key
 
@@ -164,6 +165,7 @@ def setup(args):
             for n, p in enumerate(probes, 1)
         ],
         "next_number": args.sessions + 1,
+        "package": str(Path(wagtail_pmolib.__file__).resolve().parent),
     }
     assert all(p["url"] == probe_url(p["number"]) for p in info["probes"])
     assert Page.objects.filter(pk=plain.pk, live=True).exists()
