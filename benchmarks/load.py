@@ -30,21 +30,14 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -52,6 +45,17 @@ sys.path.insert(0, str(REPO_DIR))
 
 from benchmarks import load_check  # noqa: E402
 from benchmarks.load_client import KINDS, Plan, run_phase  # noqa: E402
+from benchmarks.load_report import environment, failures, print_report  # noqa: E402
+from benchmarks.load_services import (  # noqa: E402
+    PostgresDatabase,
+    RedisPrefix,
+    free_port,
+    run,
+    server_errors,
+    start_gunicorn,
+    stop,
+    wait_until_serving,
+)
 
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "load-latest.json"
 # What the command runs unless --configs says otherwise. On request also
@@ -65,7 +69,6 @@ LABELS = {
     "postgres-locmem": "PostgreSQL, per-process cache",
     "postgres-nocache": "PostgreSQL, no cache (control)",
 }
-EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Timeout)\b.*)$", re.M)
 
 
 def default_database_url():
@@ -136,164 +139,6 @@ def parse_args(argv=None):
     if args.clients < 1 or args.workers < 1 or args.duration <= 0:
         parser.error("--clients, --workers and --duration must be positive")
     return args
-
-
-# --- processes -------------------------------------------------------------------
-
-
-def run(env, *command, stdin=None):
-    """Run a Python command of the example site; its standard output."""
-    done = subprocess.run(
-        [sys.executable, *command],
-        cwd=REPO_DIR,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        sys.stderr.write(done.stdout + done.stderr)
-        raise SystemExit(f"{' '.join(command[:2])} failed (status {done.returncode})")
-    return done.stdout
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(env, workers, port, log_path):
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--pythonpath",
-        f"{REPO_DIR / 'example_site'},{REPO_DIR}",
-        "--timeout",
-        "60",
-        "--graceful-timeout",
-        "5",
-        "--error-logfile",
-        str(log_path),
-        "example_site.wsgi:application",
-    ]
-    # The workers' standard error (Django's request errors, see the example site's
-    # LOGGING) goes to the log too.
-    with log_path.open("ab") as log:
-        return subprocess.Popen(
-            command, cwd=REPO_DIR, env=env, stdout=subprocess.DEVNULL, stderr=log
-        )
-
-
-def wait_until_serving(process, url, seconds=60):
-    # Straight to 127.0.0.1, whatever proxy the environment names.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {process.returncode}")
-        try:
-            with opener.open(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer {url} within {seconds} s")
-
-
-def stop(process):
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def server_errors(log_path):
-    """What the 5xx answers raised, from the site's log (Django's request errors
-    go to standard error), and any oEmbed lookup (which would be traffic leaving
-    127.0.0.1: ``load_site.py setup`` stores every player beforehand)."""
-    try:
-        text = log_path.read_text(errors="replace")
-    except OSError:
-        return {}
-    found = Counter(m[:160] for m in EXCEPTION_LINE.findall(text))
-    for marker in ("WORKER TIMEOUT", "oEmbed lookup"):
-        if marker in text:
-            found[f"log lines with {marker!r}"] = text.count(marker)
-    return dict(found.most_common(10))
-
-
-# --- databases and caches --------------------------------------------------------
-
-
-class PostgresDatabase:
-    """A throw-away database on the server of ``server_url``: dropped if it exists,
-    created, and dropped again at the end (``WITH (FORCE)``: even if a process of a
-    failed run still holds a connection)."""
-
-    def __init__(self, server_url, name):
-        self.parts = urlsplit(server_url)
-        if self.parts.scheme not in ("postgres", "postgresql"):
-            raise SystemExit(f"--database-url must be a PostgreSQL URL, not {server_url!r}")
-        self.name = name
-
-    def url(self):
-        return urlunsplit(self.parts._replace(path="/" + self.name))
-
-    def _execute(self, sql):
-        import psycopg
-
-        admin = urlunsplit(self.parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(sql)
-
-    def create(self):
-        self.drop()
-        self._execute(f'CREATE DATABASE "{self.name}"')
-
-    def drop(self):
-        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
-class RedisPrefix:
-    """Redis as the site's cache, under a key prefix of this run only, deleted at the end."""
-
-    def __init__(self, url):
-        self.base = url
-        self.prefix = f"pmolib-load-{os.getpid()}-{secrets.token_hex(4)}"
-
-    def url(self):
-        return f"{self.base}{'&' if '?' in self.base else '?'}key_prefix={self.prefix}"
-
-    def client(self):
-        import redis
-
-        return redis.Redis.from_url(self.base)
-
-    def check(self):
-        import redis
-
-        try:
-            self.client().ping()
-        except redis.RedisError as exc:
-            raise SystemExit(f"Redis at {self.base} does not answer: {exc}") from None
-
-    def delete(self):
-        client = self.client()
-        keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
-        for i in range(0, len(keys), 500):
-            client.delete(*keys[i : i + 500])
-        return len(keys)
 
 
 # --- one configuration -----------------------------------------------------------
@@ -474,135 +319,6 @@ def run_config(config, args, work):
                 print(f"  could not delete the run's Redis keys: {exc}")
         if database is not None:
             database.drop()
-
-
-# --- report ----------------------------------------------------------------------
-
-
-def failures(result):
-    """What ``--check`` fails on."""
-    found = []
-    for phase in ("yardstick", "mixed"):
-        total = result[phase]["table"][-1]
-        if total["5xx"] or total["failed"]:
-            found.append(f"{phase}: {total['5xx']} × 5xx, {total['failed']} failed requests")
-    if result["hidden"]["violations"]:
-        found.append(f"{result['hidden']['violations']} hidden sessions shown")
-    if result["published"]["violations"]:
-        found.append(f"{result['published']['violations']} published sessions not shown")
-    if not result["votes"]["equal"]:
-        found.append("acknowledged votes ≠ stored votes")
-    return found
-
-
-def print_table(rows):
-    header = (
-        f"  {'kind':<9} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'2xx':>6} {'3xx':>5} {'4xx':>5} {'5xx':>5} {'failed':>6}"
-    )
-    print(header)
-    print("  " + "-" * (len(header) - 2))
-    for row in rows:
-        print(
-            f"  {row['kind']:<9} {row['requests']:>8} {row['per_second']:>7} "
-            f"{row['p50_ms'] or 0:>8.1f} {row['p95_ms'] or 0:>8.1f} {row['2xx']:>6} "
-            f"{row['3xx']:>5} {row['4xx']:>5} {row['5xx']:>5} {row['failed']:>6}"
-        )
-
-
-def optional(details):
-    """`` {…}`` after a figure, or nothing when there is nothing to detail."""
-    return f" {details}" if details else ""
-
-
-def verdict(ok):
-    return "PASS" if ok else "FAIL"
-
-
-def print_report(result, args):
-    print()
-    print(
-        f"{result['label']}: gunicorn -w {args.workers}, {args.clients} clients, "
-        f"{args.duration:g} s a phase"
-    )
-    print("\n  yardstick: Wagtail's bare page")
-    print_table(result["yardstick"]["table"])
-    print("\n  mixed traffic, editor at work")
-    print_table(result["mixed"]["table"])
-    bare = result["yardstick"]["table"][0]
-    total = result["mixed"]["table"][-1]
-    session = result["mixed"]["table"][KINDS.index("session")]
-    if bare["per_second"] and total["per_second"]:
-        print(
-            f"\n  mixed / bare: {total['per_second'] / bare['per_second']:.2f}× the requests "
-            f"per second, p50 {total['p50_ms'] / bare['p50_ms']:.1f}× "
-            f"(session pages {(session['p50_ms'] or 0) / bare['p50_ms']:.1f}×)"
-        )
-    editor = result["editor"]
-    print(
-        f"  editor: {editor['changes']}, {editor['failed']} failed, "
-        f"{editor['retries']} retried (locked database)"
-    )
-    hidden, published, votes = result["hidden"], result["published"], result["votes"]
-    print()
-    print(
-        f"  {verdict(not hidden['violations'])}  unpublished or login-only sessions shown "
-        f"after their change committed: {hidden['violations']} responses "
-        f"({hidden['hidden_sessions']} sessions hidden; by kind {hidden['by_kind']}, by change "
-        f"{hidden['by_action']}, up to {hidden['max_lag_s']} s after the commit)"
-    )
-    print(
-        "        probe sessions shown while visible, by kind: "
-        f"{hidden['probe_shown_while_visible']}; "
-        f"own pages after the change: {hidden['own_page_after_change']}"
-    )
-    for example in hidden["examples"][:3]:
-        print(
-            f"        e.g. {example['kind']} {example['path']} {example['status']}: "
-            f"{example['token']} ({example['action']}) {example['what']}, "
-            f"{example['lag_s']} s after the commit"
-        )
-    print(
-        f"  {verdict(not published['violations'])}  new sessions not shown after their "
-        f"publication committed: {published['first_pages_without_newest']} of "
-        f"{published['first_pages_checked']} first library pages, "
-        f"{published['own_pages_not_200']} own pages not 200"
-    )
-    print(
-        f"  {verdict(votes['equal'])}  acknowledged votes = stored votes: "
-        f"{votes['acknowledged_pairs']} acknowledged (page, visitor), {votes['stored_rows']} "
-        f"stored, summaries count {votes['summary_count']}; lost {votes['lost']}, wrong rating "
-        f"{votes['wrong_rating']}, stored but not acknowledged {votes['stored_unacknowledged']}"
-        f"{optional(votes['stored_unacknowledged_answers'])}; answers {votes['answers']}"
-    )
-    total_5xx = result["yardstick"]["table"][-1]["5xx"] + total["5xx"]
-    ok = not total_5xx and not total["failed"]
-    print(
-        f"  {verdict(ok)}  5xx: {total_5xx}{optional(result['statuses_5xx'])}, "
-        f"failed: {total['failed']}"
-    )
-    for line, count in result["server_errors"].items():
-        print(f"        {count} × {line}")
-
-
-def environment(args):
-    from importlib.metadata import version
-
-    return {
-        "python": platform.python_version(),
-        **{name: version(name) for name in ("django", "wagtail", "aiohttp", "psycopg", "redis")},
-        "gunicorn": subprocess.run(
-            [sys.executable, "-m", "gunicorn", "--version"], capture_output=True, text=True
-        ).stdout.strip(),
-        "cpus": os.cpu_count(),
-        "load_average_end": [round(x, 2) for x in os.getloadavg()],
-        "workers": args.workers,
-        "clients": args.clients,
-        "duration_s": args.duration,
-        "warmup_s": args.warmup,
-        "editor_interval_s": args.editor_interval,
-        "seed": args.seed,
-    }
 
 
 def main(argv=None):
