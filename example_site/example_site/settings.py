@@ -2,7 +2,9 @@
 
 It uses wagtail-pmolib exactly as the README tells a developer to. SQLite by
 default; ``DATABASE_URL`` (anything dj-database-url reads) picks another
-database and ``MEDIA_ROOT`` the folder for uploaded files. Background work
+database, ``CACHE_URL`` a shared cache (see ``cache_from_url``) and
+``MEDIA_ROOT`` the folder for uploaded files. ``DEBUG=0`` runs it as in
+production (templates cached, no static files served). Background work
 (a PDF's text, re-indexing) runs in the request (Django's immediate task
 backend) unless ``TASKS_BACKEND=database`` puts it in a queue in the database
 for ``manage.py db_worker`` (pip install django-tasks-db; README, "Background work").
@@ -10,8 +12,10 @@ for ``manage.py db_worker`` (pip install django-tasks-db; README, "Background wo
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent
@@ -98,6 +102,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_from_url(url):
+    """Django's default cache from ``CACHE_URL``.
+
+    ``redis://host:port/db`` (or ``rediss://``) is Django's RedisCache, shared by
+    every process (needs ``pip install redis``); ``locmem://`` a cache in each
+    process's memory, what Django uses when ``CACHES`` is not set; ``dummy://``
+    Django's DummyCache, which keeps nothing (every request reads the database). A
+    ``key_prefix`` query parameter becomes the cache's KEY_PREFIX, so that two
+    sites (or two benchmark runs) can share one Redis database:
+    ``redis://127.0.0.1:6379/1?key_prefix=pmolib``.
+    """
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    key_prefix = query.pop("key_prefix", "")
+    if parts.scheme in ("redis", "rediss"):
+        location = urlunsplit(parts._replace(query=urlencode(query)))
+        backend = "django.core.cache.backends.redis.RedisCache"
+    elif parts.scheme == "locmem":
+        location = parts.netloc
+        backend = "django.core.cache.backends.locmem.LocMemCache"
+    elif parts.scheme == "dummy":
+        location = ""
+        backend = "django.core.cache.backends.dummy.DummyCache"
+    else:
+        raise ImproperlyConfigured(
+            f"CACHE_URL must start with redis://, rediss://, locmem:// or dummy://, not {url!r}."
+        )
+    return {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": key_prefix}
+
+
+# Without CACHE_URL, Django's default: a cache in each process's memory.
+if os.environ.get("CACHE_URL"):
+    CACHES = {"default": cache_from_url(os.environ["CACHE_URL"])}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -126,4 +165,16 @@ if os.environ.get("TASKS_BACKEND", "immediate") == "database":
 # the site's navigation) and a stylesheet that sets the library's colours.
 WAGTAIL_PMOLIB = {
     "BASE_TEMPLATE": "base.html",
+}
+
+# Errors of requests (500s) go to standard error, where gunicorn, systemd or
+# the console show them, whatever DEBUG is (Django's default only prints them
+# with DEBUG on and mails them to ADMINS otherwise).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
