@@ -453,10 +453,11 @@ def profile_page(client, bench, iterations, limit=40):
     import pstats
 
     profiler = cProfile.Profile()
-    profiler.enable()
     for _ in range(iterations):
+        before_request(bench)  # a /miss page: make it stale, unprofiled
+        profiler.enable()
         client.get(bench.url)
-    profiler.disable()
+        profiler.disable()
     print()
     print(
         f"cProfile of {iterations} requests to {bench.key} ({bench.url}); "

@@ -90,7 +90,7 @@ def test_client_ip_takes_the_first_forwarded_entry_when_trusted(header, expected
 def test_signed_in_visitor_is_their_account(db):
     user = get_user_model().objects.create_user("reader")
     visitor = identity.visitor_for(request(user=user, cookie="anything"))
-    assert visitor.kind == "account"
+    assert visitor.user_id is not None
     assert visitor.user_id == user.pk
     assert visitor.new_cookie is None
     assert visitor.key == identity.keyed_hash(f"user:{user.pk}")
@@ -99,7 +99,7 @@ def test_signed_in_visitor_is_their_account(db):
 
 def test_new_visitor_is_their_network_and_gets_a_cookie_for_it():
     visitor = identity.visitor_for(request())
-    assert visitor.kind == "network" and visitor.user_id is None
+    assert visitor.new_cookie and visitor.user_id is None  # by network
     assert visitor.new_cookie
     assert visitor.key == identity.visitor_for(request()).key
     assert visitor.key != identity.visitor_for(request(ip="10.0.0.1")).key
@@ -113,7 +113,7 @@ def test_new_visitor_is_their_network_and_gets_a_cookie_for_it():
 def test_cookie_visitor_is_the_same_visitor_as_the_network_that_got_it():
     first = identity.visitor_for(request())
     again = identity.visitor_for(request(ip="10.1.1.1", agent="Else", cookie=first.new_cookie))
-    assert again.kind == "cookie"
+    assert again.new_cookie is None and again.user_id is None  # by cookie
     assert again.new_cookie is None
     assert again.key == first.key
 
@@ -132,18 +132,18 @@ def test_cookie_visitor_is_the_same_visitor_as_the_network_that_got_it():
 )
 def test_bad_cookie_falls_back_to_the_network(bad):
     visitor = identity.visitor_for(request(cookie=bad))
-    assert visitor.kind == "network"
+    assert visitor.new_cookie  # by network: a cookie for it
     assert visitor.key == identity.visitor_for(request()).key
 
 
 def test_expired_cookie_falls_back_to_the_network(monkeypatch):
     issued = identity.visitor_for(request(ip="10.2.2.2")).new_cookie
     with override_settings(WAGTAIL_PMOLIB={"VISITOR_COOKIE_MAX_AGE": 60}):
-        assert identity.visitor_for(request(cookie=issued)).kind == "cookie"
+        assert identity.visitor_for(request(cookie=issued)).new_cookie is None  # by cookie
         later = time.time() + 120
         monkeypatch.setattr(signing, "time", SimpleNamespace(time=lambda: later))
         visitor = identity.visitor_for(request(cookie=issued))
-    assert visitor.kind == "network"
+    assert visitor.new_cookie  # by network: a cookie for it
     assert visitor.key == identity.visitor_for(request()).key
 
 
@@ -166,7 +166,7 @@ def test_cookie_name_follows_the_setting():
     assert "site_voter" in response.cookies
     req = request()
     req.COOKIES["site_voter"] = visitor.new_cookie
-    assert identity.visitor_for(req).kind == "cookie"
+    assert identity.visitor_for(req).new_cookie is None  # by cookie
 
 
 @pytest.mark.parametrize(

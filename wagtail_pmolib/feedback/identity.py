@@ -49,12 +49,6 @@ class Visitor:
     # The cookie to set on the response, or None when the visitor has one (or an account).
     new_cookie: str | None = None
 
-    @property
-    def kind(self) -> str:
-        if self.user_id is not None:
-            return "account"
-        return "network" if self.new_cookie else "cookie"
-
 
 def visitor_for(request) -> Visitor:
     user = getattr(request, "user", None)

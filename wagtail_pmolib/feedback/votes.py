@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import pmolib_settings
 from ..database import is_busy
+from ..models import Feedback, FeedbackStatus, RatingSummary
 from .summary import STARS, Summary
 
 HONEYPOT_FIELD = "website"
@@ -101,8 +102,6 @@ def parse(data, feedback_settings) -> Submission:
 
 
 def _lock_summary(page_id):
-    from ..models import RatingSummary
-
     RatingSummary.objects.get_or_create(
         page_id=page_id, defaults={"period_started_at": timezone.now()}
     )
@@ -118,12 +117,10 @@ def submit(page, visitor, submission: Submission, feedback_settings):
     when the database stays locked past its timeout (the transaction is rolled
     back: nothing is stored).
     """
-    from ..models import Feedback
-
     for attempt in range(3):
         try:
             with transaction.atomic():
-                return _submit(page, visitor, submission, feedback_settings, Feedback)
+                return _submit(page, visitor, submission, feedback_settings)
         except IntegrityError:
             # Two submissions from one visitor raced to create their row (a
             # database without row locks): the retry finds the row and updates it.
@@ -136,9 +133,7 @@ def submit(page, visitor, submission: Submission, feedback_settings):
     raise AssertionError("unreachable")
 
 
-def _submit(page, visitor, submission, feedback_settings, Feedback):
-    from ..models import RatingSummary
-
+def _submit(page, visitor, submission, feedback_settings):
     summary = _lock_summary(page.pk)
     existing = (
         Feedback.objects.select_for_update()
@@ -153,7 +148,7 @@ def _submit(page, visitor, submission, feedback_settings, Feedback):
     ):
         raise FeedbackError({"rating": _("Rate the article before you comment on it.")})
     old = existing.rating if existing is not None else None
-    counted_before = old is not None and (existing.status != "spam")
+    counted_before = old is not None and existing.status != FeedbackStatus.SPAM
     if existing is None:
         Feedback.objects.create(
             page_id=page.pk,
@@ -170,10 +165,10 @@ def _submit(page, visitor, submission, feedback_settings, Feedback):
             changed["rating"] = rating
         if comment:
             changed["comment"] = comment
-            changed["status"] = existing.status = "new"
+            changed["status"] = existing.status = FeedbackStatus.NEW
         Feedback.objects.filter(pk=existing.pk).update(**changed)
     new = rating if rating is not None else old
-    counted_after = new is not None and (existing is None or existing.status != "spam")
+    counted_after = new is not None and (existing is None or existing.status != FeedbackStatus.SPAM)
     changes = {}
     if counted_before:
         changes[f"stars_{old}"] = -1
@@ -222,13 +217,11 @@ def request_recount(page_id):
 
 def recount(page_id) -> Summary:
     """Rebuild a page's stored summary from its votes in the current period."""
-    from ..models import Feedback
-
     with transaction.atomic():
         summary = _lock_summary(page_id)
         counted = Feedback.objects.filter(
             page_id=page_id, period=summary.period, rating__isnull=False
-        ).exclude(status="spam")
+        ).exclude(status=FeedbackStatus.SPAM)
         figures = counted.aggregate(
             count=Count("pk"),
             total=Sum("rating"),
@@ -260,6 +253,4 @@ def summary_for(page_id) -> Summary:
 
     Not cached: with a per-process cache, another process's vote would not show;
     the fragment cache keys the rendered section with the figures instead."""
-    from ..models import RatingSummary
-
     return Summary.from_model(RatingSummary.objects.filter(page_id=page_id).first())
