@@ -27,6 +27,7 @@ from .feedback.context import feedback_context, is_enabled
 from .feedback.settings import settings_for_request
 from .feedback.votes import FeedbackError, FeedbackUnavailable, parse, submit
 from .fragment_cache import article_keys
+from .models.mixins import is_feedback_route
 from .templatetags.wagtail_pmolib_tags import prefetch_fragments
 
 JSON_TYPES = ("application/json",)
@@ -233,7 +234,7 @@ def feedback_endpoint(request, path):
 
     full_path = f"{path}feedback/"
     route = Page.route_for_request(request, full_path)
-    if route is None or route[2].get("pmolib_feedback"):
+    if route is None or (route[1] and is_feedback_route(route[1][0])):
         # No page here (serve() answers 404, running no view), or a feedback endpoint.
         return serve(request, full_path)
     return csrf_protect(serve)(request, full_path)

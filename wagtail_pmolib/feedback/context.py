@@ -74,8 +74,7 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         "low_rating_below": feedback_settings.low_rating_below,
         "comment_required": feedback_settings.comment_required_after_low_rating,
         "show_comment": bool(errors)
-        or feedback_settings.comment_wanted(rating=asked, voted=voted)
-        or (voted and (low or feedback_settings.comment_form == "after_vote")),
+        or feedback_settings.comment_wanted(rating=asked, voted=voted, low=low),
         "comment_max_length": pmolib_settings.COMMENT_MAX_LENGTH,
         "honeypot_field": HONEYPOT_FIELD,
         "errors": errors or {},

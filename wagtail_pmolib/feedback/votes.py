@@ -1,7 +1,7 @@
 """Validating and recording feedback, with the page's summary kept exact.
 
-Both the HTML view and the JSON API call ``parse`` and ``submit``; the summary
-on pages and in JSON comes from ``summary_for``.
+The feedback endpoint (its HTML and JSON answers alike) calls ``parse`` and
+``submit``; the summary on pages and in JSON comes from ``summary_for``.
 """
 
 from __future__ import annotations

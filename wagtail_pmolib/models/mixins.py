@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 
 from ..toc import (
@@ -19,6 +21,14 @@ from ..toc import (
     kept_anchors,
     nest,
 )
+
+FEEDBACK_ROUTE = "feedback"
+
+
+def is_feedback_route(view) -> bool:
+    """Whether ``view`` (a route's view, as ``Page.route`` resolved it) is a
+    page's feedback endpoint."""
+    return getattr(view, "__name__", "") == "feedback_route" and getattr(view, "csrf_exempt", False)
 
 
 class TableOfContentsMixin(models.Model):
@@ -92,11 +102,12 @@ class TableOfContentsMixin(models.Model):
         return self.toc or []
 
 
-class FeedbackMixin(models.Model):
+class FeedbackMixin(RoutablePageMixin, models.Model):
     """ "Was this article helpful?" for any page type.
 
-    Adds a per-page switch, the feedback endpoint ``{page.url}feedback/`` (POST)
-    and a ``feedback`` entry in the page's template context; render it with
+    Adds a per-page switch, the feedback endpoint ``{page.url}feedback/`` (POST;
+    a ``RoutablePageMixin`` route) and a ``feedback`` entry in the page's
+    template context; render it with
     ``{% include "wagtail_pmolib/includes/feedback.html" %}`` outside any
     cached fragment. Mount ``wagtail_pmolib.urls`` so the endpoint takes
     token-less POSTs from cached pages (see the README).
@@ -108,40 +119,37 @@ class FeedbackMixin(models.Model):
         help_text=_("Show “Was this article helpful?” and accept ratings and comments."),
     )
 
-    FEEDBACK_ROUTE = "feedback"
+    FEEDBACK_ROUTE = FEEDBACK_ROUTE
 
     class Meta:
         abstract = True
 
+    @path(f"{FEEDBACK_ROUTE}/", name="feedback")
+    @csrf_exempt  # marks the route that checks the request's origin itself (views.py)
+    def feedback_route(self, request):
+        from ..views import feedback_view  # a page's route imports its view (DESIGN.md)
+
+        return feedback_view(request, self)
+
     def route(self, request, path_components):
+        # A child page whose slug is the route's is that page (as Wagtail routes
+        # children), not the endpoint.
         if (
             list(path_components) == [self.FEEDBACK_ROUTE]
-            and not self.get_children().filter(slug=self.FEEDBACK_ROUTE).exists()
+            and self.get_children().filter(slug=self.FEEDBACK_ROUTE).exists()
         ):
-            from wagtail.url_routing import RouteResult
-
-            if not self.live:
-                from django.http import Http404
-
-                raise Http404
-            return RouteResult(self, kwargs={"pmolib_feedback": True})
+            return super(RoutablePageMixin, self).route(request, path_components)
         return super().route(request, path_components)
 
     def handle_options_request(self, request, *args, **kwargs):
-        # Wagtail's before_serve_page hook passes (serve_args, serve_kwargs) positionally.
-        serve_kwargs = args[1] if len(args) > 1 and isinstance(args[1], dict) else kwargs
-        if serve_kwargs.get("pmolib_feedback"):
+        # Wagtail's before_serve_page hook passes (serve_args, serve_kwargs)
+        # positionally; a route's serve_args are (view, args, kwargs).
+        serve_args = args[0] if args and isinstance(args[0], tuple | list) else ()
+        if serve_args and is_feedback_route(serve_args[0]):
             from ..views import feedback_view
 
             return feedback_view(request, self)  # 405, Allow: POST
         return super().handle_options_request(request, *args, **kwargs)
-
-    def serve(self, request, *args, pmolib_feedback=False, **kwargs):
-        if pmolib_feedback:
-            from ..views import feedback_view
-
-            return feedback_view(request, self)
-        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

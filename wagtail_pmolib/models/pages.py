@@ -50,7 +50,7 @@ class LibraryPageMixin:
         if len(path_components) > 1:
             try:
                 child = self.get_children().get(slug=path_components[0])
-            except Page.DoesNotExist:
+            except self.base_page_model.DoesNotExist:  # Wagtail 8: Page is swappable
                 raise Http404 from None
             child._cached_parent_obj = self
             return child.specific_deferred.route(request, path_components[1:])

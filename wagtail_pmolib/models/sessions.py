@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
@@ -289,10 +290,9 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         )
         return context
 
-    def serve(self, request, *args, **kwargs):
-        if kwargs.get("pmolib_feedback"):  # FeedbackMixin answers its endpoint
-            return super().serve(request, *args, **kwargs)
-        from ..views import session_page_view
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        from ..views import session_page_view  # a page's route imports its view (DESIGN.md)
 
         return session_page_view(request, self, *args, **kwargs)
 

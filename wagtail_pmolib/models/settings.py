@@ -109,13 +109,15 @@ class FeedbackSettings(BaseSiteSetting):
     def is_low(self, rating):
         return rating is not None and rating < self.low_rating_below
 
-    def comment_wanted(self, rating=None, voted=False):
-        """Whether the comment form shows, given the visitor's rating (if known)."""
+    def comment_wanted(self, rating=None, voted=False, low=False):
+        """Whether the comment form shows, given the visitor's rating if known, or
+        only whether it was ``low`` (all a page knows after the vote's redirect).
+        The one rule: the page, the endpoint's JSON and the script follow it."""
         if self.comment_form == CommentForm.ALWAYS:
             return True
         if self.comment_form == CommentForm.AFTER_VOTE:
             return voted
-        return voted and self.is_low(rating)
+        return voted and (low or self.is_low(rating))
 
     def comment_needs_vote(self):
         return self.comment_form != CommentForm.ALWAYS
