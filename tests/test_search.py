@@ -39,8 +39,7 @@ from tests.test_pages import (
 from wagtail_pmolib.demo.pdf import build_pdf
 from wagtail_pmolib.models import RatingSummary, SearchTerm, Speaker
 from wagtail_pmolib.search import SearchParams, parse_params, parse_query
-from wagtail_pmolib.search.catalog import Catalog, Conference, Entry, SpeakerRef, theme_key
-from wagtail_pmolib.search.engine import filter_and_count
+from wagtail_pmolib.search.scope import Conference, KnownValues, theme_key
 from wagtail_pmolib.search.excerpts import excerpt, lead, mark, terms_pattern
 from wagtail_pmolib.search.query import MAX_TERMS
 
@@ -238,82 +237,28 @@ def test_lead_cuts_long_text():
     assert lead(None) == ""
 
 
-# --- Facet counts and search addresses, without a database -------------------------------------
+# --- Search addresses, without a database -----------------------------------------------------
 
 
-def entry(pk, conference, theme="", speakers=(), recording=False, handouts=False):
-    return Entry(
-        id=pk,
-        path=f"0001{pk:04d}",
-        title=f"Session {pk}",
-        starts_at=None,
-        conference=conference,
-        theme=theme,
-        has_recording=recording,
-        has_handouts=handouts,
-        speakers=tuple(speakers),
-        restrictions=(),
-    )
+class AddressScope:
+    """Stands in for a visitor's ``LibraryScope``: knows conference 3, two themes and
+    speakers 7 and 9 (what the database would answer)."""
 
-
-ENTRIES = [
-    entry(1, 10, "services", [100], recording=True),
-    entry(2, 10, "people", [101], handouts=True),
-    entry(3, 20, "services", [100, 102], recording=True, handouts=True),
-    entry(4, 20, "practice", [102]),
-]
-
-
-def params_for(**values):
-    return SearchParams(**{name: tuple(value) for name, value in values.items()})
-
-
-def test_filter_and_count_without_filters_counts_everything():
-    results, counts = filter_and_count(ENTRIES, SearchParams())
-    assert [e.id for e in results] == [1, 2, 3, 4]
-    assert counts["conference"] == {10: 2, 20: 2}
-    assert counts["theme"] == {"services": 2, "people": 1, "practice": 1}
-    assert counts["speaker"] == {100: 2, 101: 1, 102: 2}
-    assert counts["format"] == {"recording": 2, "handout": 2}
-
-
-def test_a_values_count_ignores_its_own_filter_and_applies_the_others():
-    results, counts = filter_and_count(ENTRIES, params_for(conferences=[20], speakers=[100]))
-    assert [e.id for e in results] == [3]
-    # Conferences counted with the speaker filter only: what choosing one would add.
-    assert counts["conference"] == {10: 1, 20: 1}
-    # Speakers counted with the conference filter only.
-    assert counts["speaker"] == {100: 1, 102: 2}
-    # Themes and formats with both filters.
-    assert counts["theme"] == {"services": 1}
-    assert counts["format"] == {"recording": 1, "handout": 1}
-
-
-def test_filters_or_within_one_dimension_and_across_dimensions():
-    results, _ = filter_and_count(ENTRIES, params_for(conferences=[10, 20]))
-    assert [e.id for e in results] == [1, 2, 3, 4]
-    results, _ = filter_and_count(ENTRIES, params_for(speakers=[101, 102]))
-    assert [e.id for e in results] == [2, 3, 4]
-    results, _ = filter_and_count(ENTRIES, params_for(speakers=[101, 102], themes=["practice"]))
-    assert [e.id for e in results] == [4]
-
-
-def test_facet_counts_match_the_results_of_adding_each_value():
-    """For one-valued dimensions, a value's count is the number of results that value
-    alone gives with the other filters in force."""
-    params = params_for(themes=["services"])
-    _, counts = filter_and_count(ENTRIES, params)
-    for conference, count in counts["conference"].items():
-        only = params_for(themes=["services"], conferences=[conference])
-        assert len(filter_and_count(ENTRIES, only)[0]) == count
+    def known_values(self, conferences=(), themes=(), speakers=()):
+        known = KnownValues()
+        if 3 in conferences:
+            known.conferences[3] = Conference(3, "00010001", "PMO Conference 2021")
+        for key, name in (("pmo-services", "PMO Services"), ("pmo-people", "PMO People")):
+            if key in themes:
+                known.themes[key], known.theme_ids[key] = name, [1]
+        for pk, name in ((7, "Lindsay Scott"), (9, "Eileen Roden")):
+            if pk in speakers:
+                known.speakers[pk] = name
+        return known
 
 
 def catalog_for_addresses():
-    catalog = Catalog(version=1)
-    catalog.conferences = {3: Conference(3, "PMO Conference 2021", "00010001")}
-    catalog.themes = {"pmo-services": "PMO Services", "pmo-people": "PMO People"}
-    catalog.speakers = {7: SpeakerRef(7, "Lindsay Scott"), 9: SpeakerRef(9, "Eileen Roden")}
-    return catalog
+    return AddressScope()
 
 
 def test_search_addresses_round_trip():
@@ -375,7 +320,8 @@ def test_toggle_url_adds_and_removes_one_value_and_keeps_the_rest():
 )
 def test_unknown_filter_values_are_left_out_with_a_notice(query_string, notice):
     params = parse_params(QueryDict(query_string), catalog_for_addresses())
-    assert not params.has_filters and params.sort == ""
+    assert not (params.conferences or params.themes or params.speakers or params.formats)
+    assert params.sort == ""
     assert len(params.notices) == 1 and notice in str(params.notices[0])
 
 
@@ -384,35 +330,6 @@ def test_repeated_filter_values_count_once():
         QueryDict("speaker=7&speaker=7&speaker=9&speaker=7"), catalog_for_addresses()
     )
     assert params.speakers == (7, 9) and not params.notices
-
-
-def test_library_ranking_counts_title_words_then_names_then_newest():
-    from wagtail_pmolib.search.engine import rank_in_library
-
-    catalog = Catalog(version=1)
-    rows = [
-        (1, "Governance basics", (100,)),  # one word in the title
-        (2, "Governance for portfolio boards", ()),  # two words in the title
-        (3, "Reporting", (101,)),  # a word in a speaker's name only
-        (4, "Reporting again", ()),  # nothing the catalog knows; the backend matched it
-    ]
-    for position, (pk, title, speakers) in enumerate(rows):
-        catalog.entries[pk] = Entry(
-            id=pk,
-            path=f"0001{pk:04d}",
-            title=title,
-            starts_at=None,
-            conference=None,
-            theme="",
-            has_recording=False,
-            has_handouts=False,
-            speakers=speakers,
-            restrictions=(),
-        )
-        catalog.position[pk] = position
-    catalog.speakers = {100: SpeakerRef(100, "Ann Lee"), 101: SpeakerRef(101, "Gus Portfolio")}
-    query = parse_query("governance portfolio")
-    assert rank_in_library([4, 3, 1, 2], query, catalog) == [2, 1, 3, 4]
 
 
 def test_search_ranking_setting_is_checked():

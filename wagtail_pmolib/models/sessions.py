@@ -136,9 +136,13 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
                         index.AutocompleteField("name"),
                         index.SearchField("organisation"),
                     ],
-                )
+                ),
+                index.FilterField("speaker"),
             ],
         ),
+        # Filters and facets on search backends that are not the database (search/remote.py).
+        index.FilterField("conference_id"),
+        index.FilterField("speaker_ids"),
         index.FilterField("starts_at"),
         index.FilterField("theme"),
         index.FilterField("has_recording"),
@@ -213,6 +217,15 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
             parent = self.get_parent() if self.path else None
             title = parent.title if parent else ""
         return title
+
+    def conference_id(self):
+        """The conference's (parent page's) id, for search backends' facets."""
+        parent = self.get_parent() if self.path else None
+        return parent.pk if parent else None
+
+    def speaker_ids(self):
+        """The speakers' ids, for search backends' facets."""
+        return [link.speaker_id for link in self.session_speakers.all()]
 
     def search_handouts(self):
         """Handout titles and descriptions and the text of their PDFs, for search.
