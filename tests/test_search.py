@@ -37,7 +37,7 @@ from tests.test_pages import (
     text_of,
 )
 from wagtail_pmolib.demo.pdf import build_pdf
-from wagtail_pmolib.models import RatingSummary, SearchTerm, Speaker
+from wagtail_pmolib.models import RatingSummary, SearchTerm, SessionPage, Speaker
 from wagtail_pmolib.search import SearchParams, parse_params, parse_query
 from wagtail_pmolib.search.scope import Conference, KnownValues, theme_key
 from wagtail_pmolib.search.excerpts import excerpt, lead, mark, terms_pattern
@@ -244,7 +244,9 @@ class AddressScope:
     """Stands in for a visitor's ``LibraryScope``: knows conference 3, two themes and
     speakers 7 and 9 (what the database would answer)."""
 
-    def known_values(self, conferences=(), themes=(), speakers=()):
+    session_model = SessionPage
+
+    def known_values(self, conferences=(), themes=(), speakers=(), match_all=None):
         known = KnownValues()
         if 3 in conferences:
             known.conferences[3] = Conference(3, "00010001", "PMO Conference 2021")

@@ -31,7 +31,15 @@ from ..feedback.summary import Summary, bayesian_average_sql
 from ..models.pages import LINK_FIELDS
 from . import matching
 from .excerpts import excerpt, lead, mark, stem, terms_pattern
-from .facets import Counts, Facet, build_facets, count_facets, filter_q, selected_filters, with_parent
+from .facets import (
+    Counts,
+    Facet,
+    build_facets,
+    count_facets,
+    filter_q,
+    selected_filters,
+    with_parent,
+)
 from .params import (
     SORT_MOST_RATED,
     SORT_NEWEST,
@@ -39,6 +47,7 @@ from .params import (
     SORT_TOP_RATED,
     SORTS,
     SearchParams,
+    several_parts,
 )
 from .query import ParsedQuery
 from .scope import LibraryScope
@@ -154,6 +163,8 @@ def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutc
     query = params.query
     kind = matching.backend_kind()
     counts = None
+    operator = "and"
+    rated = params.effective_sort in (SORT_TOP_RATED, SORT_MOST_RATED)
     if query and kind == matching.REMOTE:
         from . import remote
 
@@ -165,37 +176,49 @@ def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutc
             outcome.failed = True
     elif query:
         model = scope.session_model
-        match_all = matching.matches(model, query, "and")
-        match_any = None
-        if _several_parts(query):
-            match_any = matching.matches(model, query, "or")
+        operator = "or" if params.known.all_words is False else "and"
+        ranks = matching.backend_ranks()
         try:
             with rollback_on_error():
                 counts = count_facets(
                     scope,
                     params,
-                    match_all=match_all,
-                    match_any=match_any,
-                    prior=params.effective_sort in (SORT_TOP_RATED, SORT_MOST_RATED),
+                    match=matching.matches(model, query, operator),
+                    prior=rated,
+                    name_terms=() if ranks else query.terms,
                 )
+                if (
+                    not counts.without_filters
+                    and operator == "and"
+                    and several_parts(query)
+                    and params.known.all_words is None
+                ):
+                    # Nothing has all of the words: those with any of them.
+                    operator = "or"
+                    counts = count_facets(
+                        scope,
+                        params,
+                        match=matching.matches(model, query, operator),
+                        prior=rated,
+                        name_terms=() if ranks else query.terms,
+                    )
         except Exception:  # a backend outage or a query it refuses must not fail the page
             logger.exception("The library search failed for %r", query.text)
             outcome.failed = True
+            counts = None
     if outcome.failed:
         outcome.notices.append(_("Search is not available right now, so all sessions are shown."))
     sort = params.effective_sort if not outcome.failed else SORT_NEWEST
     if counts is None:
         counts = count_facets(scope, params, prior=sort in (SORT_TOP_RATED, SORT_MOST_RATED))
     searched = bool(query) and not outcome.failed
-    operator = "and" if counts.all_words else "or"
-    outcome.matched_any_word = searched and not counts.all_words
+    outcome.matched_any_word = searched and operator == "or"
     if outcome.matched_any_word and counts.without_filters:
         outcome.notices.append(_("No session has all of your words; these have some of them."))
 
     results = with_parent(scope.sessions()).filter(filter_q(params))
     if searched:
-        matched = match_all if operator == "and" else match_any
-        results = results.filter(pk__in=matched)
+        results = results.filter(pk__in=matching.matches(scope.session_model, query, operator))
     if sort == SORT_RELEVANCE and searched:
         if matching.backend_ranks():
             ranked = matching.ranked(scope.live_sessions(), query, operator)
@@ -206,16 +229,13 @@ def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutc
                 query,
                 conferences=[(c.path, c.title) for c in counts.conferences.values()],
                 themes=list(counts.theme_names.items()),
+                speakers=counts.named_speakers,
             )
     elif sort in (SORT_TOP_RATED, SORT_MOST_RATED):
         results = rating_sort(results, sort, counts)
     else:
         results = results.order_by(*matching.NEWEST)
     return _finish(outcome, params, counts, sort, _Results(counts.total, results), scope, searched)
-
-
-def _several_parts(query: ParsedQuery) -> bool:
-    return len(query.phrases) + len(query.words) > 1
 
 
 def _finish(outcome, params, counts, sort, results, scope, searched):

@@ -25,12 +25,12 @@ from wagtail.models import Page
 
 from .params import FORMATS, SearchParams
 from .scope import Conference, LibraryScope, theme_key
-from .sql import union_rows
+from .sql import cte, union_rows
 
 # Speakers offered as filters (besides the selected ones): the most frequent.
 SPEAKER_FACET_LIMIT = 12
 
-_RECORDING, _HANDOUTS, _SPEAKER_OK, _ALL_WORDS = 1, 2, 4, 8
+_RECORDING, _HANDOUTS, _SPEAKER_OK = 1, 2, 4
 FORMAT_FIELDS = {"recording": "has_recording", "handout": "has_handouts"}
 _FORMAT_BITS = {"recording": _RECORDING, "handout": _HANDOUTS}
 
@@ -55,7 +55,6 @@ class Facet:
 class Counts:
     total: int = 0  # candidates passing every filter
     without_filters: int = 0  # candidates
-    all_words: bool = True  # False: no candidate has every word, the counts are for any
     conference: dict[str, int] = field(default_factory=dict)  # parent path → count
     theme: dict[str, int] = field(default_factory=dict)  # theme key → count
     format: dict[str, int] = field(default_factory=dict)
@@ -64,29 +63,30 @@ class Counts:
     theme_names: dict[int, str] = field(default_factory=dict)  # ConferenceTheme id → name
     rated_count: int = 0  # ratings below the library (for the Bayesian prior)
     rated_total: int = 0
+    named_speakers: dict[int, str] = field(default_factory=dict)  # see count_facets
 
 
 def parent_path():
     return Substr("path", 1, Length("path") - Page.steplen)
 
 
-def filter_q(params: SearchParams, skip: str = "") -> models.Q:
+def filter_q(params: SearchParams, skip: str = "", only: str = "") -> models.Q:
     """The visitor's filters as a condition on sessions (aliased with
-    ``with_parent``), leaving out the ``skip`` dimension."""
+    ``with_parent``), leaving out the ``skip`` dimension (or all but ``only``)."""
     from ..models.sessions import SessionSpeaker
 
     known = params.known
     q = models.Q()
-    if params.conferences and skip != "conference":
+    if params.conferences and skip != "conference" and only in ("", "conference"):
         q &= models.Q(_pmolib_parent__in=[known.conferences[pk].path for pk in params.conferences])
-    if params.themes and skip != "theme":
+    if params.themes and skip != "theme" and only in ("", "theme"):
         q &= models.Q(theme_id__in=[pk for key in params.themes for pk in known.theme_ids[key]])
-    if params.formats and skip != "format":
+    if params.formats and skip != "format" and only in ("", "format"):
         either = models.Q()
         for name in params.formats:
             either |= models.Q(**{FORMAT_FIELDS[name]: True})
         q &= either
-    if params.speakers and skip != "speaker":
+    if params.speakers and skip != "speaker" and only in ("", "speaker"):
         q &= models.Exists(
             SessionSpeaker.objects.filter(
                 page_id=models.OuterRef("pk"), speaker_id__in=params.speakers
@@ -116,113 +116,118 @@ def _int(value=0):
 
 
 def count_facets(
-    scope: LibraryScope, params: SearchParams, *, match_all=None, match_any=None, prior=False
+    scope: LibraryScope, params: SearchParams, *, match=None, prior=False, name_terms=()
 ) -> Counts:
-    """The counts for ``params`` over the visitor's sessions that match (``match_all``
-    / ``match_any``: subqueries of ids, see ``matching.py``; ``None`` for all
-    sessions). With both, candidates have any of the words, and the counts are for
-    those with all of them unless none has (``Counts.all_words``)."""
+    """The counts for ``params`` over the visitor's sessions that match (``match``: a
+    subquery of ids, see ``matching.py``; ``None`` for all sessions). ``prior``
+    adds the library's rating figures, ``name_terms`` the speakers whose names have
+    a word starting with one of them (``Counts.named_speakers``, for the library's
+    relevance)."""
     from ..models import RatingSummary
     from ..models.pages import ConferenceTheme
     from ..models.sessions import SessionSpeaker
+    from ..models.speakers import Speaker
+    from . import matching
 
     index_page = scope.index_page
-    two_levels = match_any is not None and match_all is not None
+    ctes = {"pmolib_match": match}
     candidates = with_parent(scope.sessions())
-    if two_levels:
-        candidates = candidates.filter(pk__in=match_any)
-    elif match_all is not None:
-        candidates = candidates.filter(pk__in=match_all)
-    speaker_ok = filter_q(SearchParams(speakers=params.speakers, known=params.known))
+    if match is not None:  # the match is run once for the statement
+        candidates = candidates.filter(pk__in=cte("pmolib_match"))
     flags = (
         _flag(models.Q(has_recording=True), _RECORDING)
         + _flag(models.Q(has_handouts=True), _HANDOUTS)
-        + (_flag(speaker_ok, _SPEAKER_OK) if params.speakers else _int(_SPEAKER_OK))
+        + (
+            _flag(filter_q(params, only="speaker"), _SPEAKER_OK)
+            if params.speakers
+            else _int(_SPEAKER_OK)
+        )
     )
-    if two_levels:
-        flags = flags + _flag(models.Q(pk__in=match_all), _ALL_WORDS)
-    cube = (
+    arms = [
         candidates.annotate(_pmolib_group=parent_path(), _pmolib_flags=flags)
         .values("_pmolib_group", "theme_id", "_pmolib_flags")
         .annotate(_pmolib_n=models.Count("pk"))
         .order_by()
         .values_list("_pmolib_group", _text(), "theme_id", "_pmolib_flags", "_pmolib_n")
-    )
-    arms = [cube]
-    limit = max(SPEAKER_FACET_LIMIT, len(params.speakers))
-    levels = (_ALL_WORDS, 0) if two_levels else (0,)
-    for level in levels:
-        sessions = candidates.filter(filter_q(params, skip="speaker"))
-        if level:
-            sessions = sessions.filter(pk__in=match_all)
-        arms.append(
-            SessionSpeaker.objects.filter(page_id__in=sessions.values("pk"))
-            .values("speaker_id", "speaker__name")
-            .annotate(_pmolib_n=models.Count("pk"))
-            .order_by(
-                models.Case(
-                    models.When(speaker_id__in=params.speakers, then=0),
-                    default=1,
-                    output_field=models.IntegerField(),
-                ),
-                "-_pmolib_n",
-                Lower("speaker__name"),
-                "speaker_id",
-            )
-            .values_list(_text(), "speaker__name", "speaker_id", _int(level), "_pmolib_n")[
-                :limit
-            ]
-        )
+    ]
     arms.append(
-        Page.objects.descendant_of(index_page)
+        SessionSpeaker.objects.filter(
+            page_id__in=candidates.filter(filter_q(params, skip="speaker")).values("pk")
+        )
+        .values("speaker_id", "speaker__name")
+        .annotate(_pmolib_n=models.Count("pk"))
+        .order_by(
+            models.Case(
+                models.When(speaker_id__in=params.speakers, then=0),
+                default=1,
+                output_field=models.IntegerField(),
+            ),
+            "-_pmolib_n",
+            Lower("speaker__name"),
+            "speaker_id",
+        )
+        .values_list(_text(), "speaker__name", "speaker_id", _int(), "_pmolib_n")[
+            : max(SPEAKER_FACET_LIMIT, len(params.speakers))
+        ]
+    )
+    below = {
+        "path__gt": index_page.path,
+        "path__lt": index_page.path + "~",  # after every step character: below the library
+    }
+    arms.append(
+        Page.objects.filter(**below, depth__gt=index_page.depth)
         .not_type(scope.session_model)
         .order_by()
         .values_list("path", "title", "pk", _int(), _int())
     )
     arms.append(
-        ConferenceTheme.objects.filter(
-            page__path__startswith=index_page.path, page__depth__gt=index_page.depth
-        )
+        ConferenceTheme.objects.filter(**{f"page__{k}": v for k, v in below.items()})
         .order_by()
         .values_list(_text(), "name", "pk", _int(), _int())
     )
     if prior:
         arms.append(
-            RatingSummary.objects.filter(
-                page__path__startswith=index_page.path,
-                page__depth__gt=index_page.depth,
-                count__gt=0,
-            )
+            RatingSummary.objects.filter(**{f"page__{k}": v for k, v in below.items()})
+            .filter(count__gt=0)
             .order_by()
             .values(_pmolib_all=_int(1))  # one group: the whole library
             .annotate(_pmolib_total=models.Sum("total"), _pmolib_count=models.Sum("count"))
             .values_list(_text(), _text(), "_pmolib_total", _int(), "_pmolib_count")
         )
-    rows = union_rows(arms)
-    return _tally(rows, params, two_levels, prior)
+    if name_terms:
+        named = models.Q()
+        for term in name_terms:
+            named |= matching.starts_a_word("_pmolib_words", term)
+        arms.append(
+            Speaker.objects.annotate(_pmolib_words=matching.words_text("name"))
+            .filter(named)
+            .order_by()
+            .values_list(_text(), "name", "pk", _int(), _int())[:NAMED_SPEAKERS_LIMIT]
+        )
+    rows = union_rows(arms, with_=ctes)
+    return _tally(rows, params, prior)
 
 
-def _tally(rows, params: SearchParams, two_levels: bool, prior: bool) -> Counts:
+# Speakers whose names have one of the words, used by the library's relevance: at most.
+NAMED_SPEAKERS_LIMIT = 500
+
+
+def _tally(rows, params: SearchParams, prior: bool) -> Counts:
     counts = Counts()
-    speaker_arms = 2 if two_levels else 1
-    cube, speakers = [], {}
+    cube = []
     for arm, text, name, number, flags, n in rows:
         if arm == 0:
             cube.append((text, number, int(flags), int(n)))
-        elif arm <= speaker_arms:
-            speakers.setdefault(int(flags), []).append((number, name, int(n)))
-        elif arm == speaker_arms + 1:
+        elif arm == 1:
+            counts.speaker[number] = (name, int(n))
+        elif arm == 2:
             counts.conferences[text] = Conference(number, text, name)
-        elif arm == speaker_arms + 2:
+        elif arm == 3:
             counts.theme_names[number] = name
-        elif prior:
+        elif arm == 4 and prior:
             counts.rated_total, counts.rated_count = int(number or 0), int(n or 0)
-    if two_levels:
-        counts.all_words = any(flags & _ALL_WORDS for _p, _t, flags, _n in cube)
-        if counts.all_words:
-            cube = [row for row in cube if row[2] & _ALL_WORDS]
-    level = _ALL_WORDS if two_levels and counts.all_words else 0
-    counts.speaker = {pk: (name, n) for pk, name, n in speakers.get(level, [])}
+        else:
+            counts.named_speakers[number] = name
 
     known = params.known
     conference_paths = {known.conferences[pk].path for pk in params.conferences}
@@ -264,12 +269,16 @@ def build_facets(counts: Counts, params: SearchParams) -> list[Facet]:
         if counts.conference.get(path) or path in selected_paths
     ]
     themes = {}
-    for pk, name in counts.theme_names.items():
+    for name in counts.theme_names.values():
         themes.setdefault(theme_key(name), name)
     themes.update(known.themes)
     theme_options = [
         FacetOption(
-            key, name, counts.theme.get(key, 0), key in params.themes, params.toggle_url("theme", key)
+            key,
+            name,
+            counts.theme.get(key, 0),
+            key in params.themes,
+            params.toggle_url("theme", key),
         )
         for key, name in sorted(themes.items(), key=lambda item: item[1].casefold())
         if counts.theme.get(key) or key in params.themes

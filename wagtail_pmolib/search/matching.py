@@ -80,7 +80,7 @@ def fts5_expression(query: ParsedQuery, operator="and", columns=("title", "body"
     if prefix and parts:
         parts[-1] += "*"
     joiner = " AND " if operator == "and" else " OR "
-    return "{%s} : (%s)" % (" ".join(columns), joiner.join(parts))
+    return "{{{}}} : ({})".format(" ".join(columns), joiner.join(parts))
 
 
 def _fts5_subquery(model, expression):
@@ -94,13 +94,14 @@ def _fts5_subquery(model, expression):
     # The entries of this model's content types whose row is in the FTS5 match:
     # SQLite reads the match once and the entries through their content-type index.
     return RawSQL(
-        f'SELECT "object_id" FROM "{entries}" WHERE "content_type_id" IN ({types}) '  # noqa: S608
+        f'SELECT CAST("object_id" AS INTEGER) FROM "{entries}" '
+        f'WHERE "content_type_id" IN ({types}) '
         f'AND "id" IN (SELECT "rowid" FROM "{fts}" WHERE "{fts}" MATCH %s)',
         [expression],
     )
 
 
-def matches(model, query: ParsedQuery, operator="and", backend=None):
+def matches(model, query: ParsedQuery, operator="and", backend=None) -> RawSQL:
     """The ids of the ``model`` objects matching ``query``, as a subquery for
     ``pk__in`` (database backends only)."""
     backend = backend or get_backend()
@@ -109,7 +110,7 @@ def matches(model, query: ParsedQuery, operator="and", backend=None):
     results = backend.search(
         query.backend_query(operator), model.objects.all(), order_by_relevance=False
     )
-    return results.get_queryset().order_by().values("pk")
+    return RawSQL(*results.get_queryset().order_by().values("pk").query.sql_with_params())
 
 
 def autocomplete_matches(model, query: ParsedQuery, backend=None):
@@ -135,10 +136,10 @@ def ranked(queryset, query: ParsedQuery, operator="and", backend=None):
 # --- The library's own relevance ---------------------------------------------------------
 
 # Characters that end a word before the next one (besides spaces) in titles and names.
-_SEPARATORS = ("-", "–", "(", '"', "“", "‘", "'", "/", ":", ",", ".", "&")
+_SEPARATORS = ("-", "(", '"', "/")
 
 
-def _words_text(field_name):
+def words_text(field_name):
     """`` field`` lower-cased with a space before it and separators made spaces, so that
     "a word that starts with x" is ``contains(" x")``."""
     expression = Lower(field_name)
@@ -148,53 +149,61 @@ def _words_text(field_name):
 
 
 def starts_a_word(field_name, term, *, stemmed=True):
-    """A condition on ``_words_text(…)`` aliased as ``field_name``: one of its words
+    """A condition on ``words_text(…)`` aliased as ``field_name``: one of its words
     starts with ``term`` (its stem by default, as the excerpts mark words:
     "frameworks" finds "framework")."""
     term = term.casefold()
     return models.Q(**{f"{field_name}__contains": " " + (stem(term) if stemmed else term)})
 
 
-def library_ranking(queryset, query: ParsedQuery, *, conferences=(), themes=()):
+def library_ranking(queryset, query: ParsedQuery, *, conferences=(), themes=(), speakers=None):
     """``queryset`` ordered by the library's relevance: how many of the words the
     title has (a word start, in any case), then how many the names shown with the
     session have (its speakers', its conference's and its theme's), then newest
-    first. ``conferences`` are ``(path, title)`` and ``themes`` ``(id, name)`` pairs
-    the database need not look up again. Computed in the database for every match;
-    nothing is kept."""
+    first. The names come from the facet statement: ``conferences`` as ``(path,
+    title)`` and ``themes`` as ``(id, name)`` pairs, ``speakers`` as ``{id: name}``
+    (those whose names have one of the words), so the database only compares ids
+    for them. Computed in the database for every match; nothing is kept."""
+    from ..models.sessions import SessionSpeaker
     from .excerpts import terms_pattern
 
     terms = query.terms
-    queryset = queryset.alias(_pmolib_title_words=_words_text("title"))
-    title_score = sum(
-        (
-            models.Case(
-                models.When(starts_a_word("_pmolib_title_words", term), then=1),
-                default=0,
-                output_field=models.IntegerField(),
-            )
-            for term in terms
+    queryset = queryset.alias(
+        _pmolib_title_words=words_text("title"),
+        _pmolib_parent=models.functions.Substr(
+            "path", 1, models.functions.Length("path") - Page.steplen
         ),
-        models.Value(0),
     )
-    names_score = models.Value(0)
-    if terms:
-        from ..models.sessions import SessionSpeaker
-
-        queryset = queryset.alias(
-            _pmolib_parent=models.functions.Substr(
-                "path", 1, models.functions.Length("path") - Page.steplen
-            )
+    title_score = names_score = models.Value(0)
+    for term in terms:
+        title_score = title_score + models.Case(
+            models.When(starts_a_word("_pmolib_title_words", term), then=1),
+            default=0,
+            output_field=models.IntegerField(),
         )
-        for term in terms:
-            pattern = terms_pattern([term])
-            named = models.Q(
-                _pmolib_parent__in=[path for path, title in conferences if pattern.search(title)]
-            ) | models.Q(theme_id__in=[pk for pk, name in themes if pattern.search(name)])
-            speakers = SessionSpeaker.objects.filter(page_id=models.OuterRef("pk")).annotate(
-                _pmolib_name=_words_text("speaker__name")
+        pattern = terms_pattern([term])
+        conditions = []
+        paths = [path for path, title in conferences if pattern.search(title)]
+        if paths:
+            conditions.append(models.Q(_pmolib_parent__in=paths))
+        ids = [pk for pk, name in themes if pattern.search(name)]
+        if ids:
+            conditions.append(models.Q(theme_id__in=ids))
+        ids = [pk for pk, name in (speakers or {}).items() if pattern.search(name)]
+        if ids:
+            conditions.append(
+                models.Q(
+                    models.Exists(
+                        SessionSpeaker.objects.filter(
+                            page_id=models.OuterRef("pk"), speaker_id__in=ids
+                        )
+                    )
+                )
             )
-            named |= models.Exists(speakers.filter(starts_a_word("_pmolib_name", term)))
+        if conditions:
+            named = conditions[0]
+            for condition in conditions[1:]:
+                named |= condition
             names_score = names_score + models.Case(
                 models.When(named, then=1), default=0, output_field=models.IntegerField()
             )

@@ -111,6 +111,11 @@ def _notice(label):
     }
 
 
+def several_parts(query: ParsedQuery) -> bool:
+    """Whether matching all of the words differs from matching any of them."""
+    return len(query.phrases) + len(query.words) > 1
+
+
 def _whole_number(raw) -> int:
     raw = str(raw).strip()
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
@@ -143,7 +148,14 @@ def parse_params(data, scope) -> SearchParams:
     themes, bad_theme = _read_values(data.getlist("theme"), str)
     speakers, bad_speaker = _read_values(data.getlist("speaker"), _whole_number)
     formats, bad_format = _read_values(data.getlist("format"), str)
-    params.known = known = scope.known_values(conferences, themes, speakers)
+    match_all = None
+    if (conferences or themes or speakers) and several_parts(query):
+        # Whether to match all of the words or any, asked in the same query.
+        from . import matching
+
+        if matching.backend_kind() != matching.REMOTE:
+            match_all = matching.matches(scope.session_model, query, "and")
+    params.known = known = scope.known_values(conferences, themes, speakers, match_all)
     for values, is_known, bad, label, name in (
         (conferences, known.conferences, bad_conference, _("conference"), "conferences"),
         (themes, known.themes, bad_theme, _("theme"), "themes"),

@@ -166,4 +166,3 @@ def _prior(scope):
         page__path__startswith=index_page.path, page__depth__gt=index_page.depth, count__gt=0
     ).aggregate(count=models.Sum("count"), total=models.Sum("total"))
     return figures["count"] or 0, figures["total"] or 0
-

@@ -43,6 +43,8 @@ class KnownValues:
     themes: dict[str, str] = field(default_factory=dict)  # key → name
     theme_ids: dict[str, list[int]] = field(default_factory=dict)  # key → ConferenceTheme ids
     speakers: dict[int, str] = field(default_factory=dict)  # id → name
+    # Whether a session the visitor may see has all of the words (None: not asked).
+    all_words: bool | None = None
 
 
 def _collapse(paths) -> tuple[str, ...]:
@@ -97,9 +99,11 @@ class LibraryScope:
         """The live sessions below the library that the visitor may see."""
         return self.exclude_hidden(self.live_sessions())
 
-    def known_values(self, conferences=(), themes=(), speakers=()) -> KnownValues:
+    def known_values(self, conferences=(), themes=(), speakers=(), match_all=None) -> KnownValues:
         """Which of these conference ids, theme keys and speaker ids the visitor may
-        see, with their names (one query; none without values)."""
+        see, with their names (one query; none without values). With values and
+        ``match_all`` (a subquery of ids), also whether one of the visitor's sessions
+        is among them (``KnownValues.all_words``), in the same query."""
         from ..models.pages import ConferenceTheme
         from ..models.sessions import SessionSpeaker
         from ..models.speakers import Speaker
@@ -139,6 +143,13 @@ class LibraryScope:
                 .order_by()
                 .values_list(models.Value(2), "pk", models.Value(""), "name")
             )
+        if match_all is not None:
+            known.all_words = False
+            arms.append(
+                visible.filter(pk__in=match_all)
+                .order_by()
+                .values_list(models.Value(3), "pk", models.Value(""), models.Value(""))[:1]
+            )
         wanted_themes = set(themes)
         for _position, arm, pk, path, name in union_rows(arms):
             if arm == 0:
@@ -148,8 +159,10 @@ class LibraryScope:
                 if key in wanted_themes:
                     known.themes.setdefault(key, name)
                     known.theme_ids.setdefault(key, []).append(pk)
-            else:
+            elif arm == 2:
                 known.speakers[pk] = name
+            else:
+                known.all_words = True
         return known
 
 

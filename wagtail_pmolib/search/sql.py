@@ -12,20 +12,37 @@ SQLite), and tags its rows with the arm's position.
 from __future__ import annotations
 
 from django.db import connections
+from django.db.models.expressions import RawSQL
 
 
-def union_rows(arms, using="default"):
+def cte(name: str):
+    """A subquery reading the ids of the common table expression ``name`` of
+    ``union_rows`` (for ``pk__in=``)."""
+    return RawSQL(f'SELECT "id" FROM "{name}"', [])
+
+
+def union_rows(arms, using="default", with_=None):
     """The rows of every queryset in ``arms`` as ``(arm index, *columns)`` tuples, from
-    one statement (no query when ``arms`` is empty)."""
+    one statement (no query when ``arms`` is empty). ``with_`` maps names to
+    subqueries of ids (``RawSQL``) that the arms read through ``cte(name)``: each is
+    run once for the whole statement, however many arms read it (PostgreSQL and
+    SQLite materialise a common table expression read more than once)."""
     arms = list(arms)
     if not arms:
         return []
     connection = connections[using]
-    parts, params = [], []
+    parts, params, ctes = [], [], []
+    for name, subquery in (with_ or {}).items():
+        if subquery is not None:
+            ctes.append(f'"{name}"("id") AS ({subquery.sql})')
+            params.extend(subquery.params)
     for index, queryset in enumerate(arms):
         sql, arm_params = queryset.query.get_compiler(using=using).as_sql(with_col_aliases=True)
         parts.append(f"SELECT {int(index)} AS pmolib_arm, a{index}.* FROM ({sql}) a{index}")
         params.extend(arm_params)
+    sql = " UNION ALL ".join(parts)
+    if ctes:
+        sql = f"WITH {', '.join(ctes)} {sql}"
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         return cursor.fetchall()

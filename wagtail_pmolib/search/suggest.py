@@ -57,7 +57,7 @@ def suggest(scope: LibraryScope, request, text) -> dict:
                     "conference": parents.get(page.path[:-steplen], ""),
                 }
             )
-    names = Speaker.objects.annotate(_pmolib_words=matching._words_text("name"))
+    names = Speaker.objects.annotate(_pmolib_words=matching.words_text("name"))
     for term in query.terms:
         names = names.filter(matching.starts_a_word("_pmolib_words", term, stemmed=False))
     visible = scope.sessions().values("pk")
@@ -86,12 +86,10 @@ def suggest(scope: LibraryScope, request, text) -> dict:
 def _titles(scope, query, limit):
     model = scope.session_model
     if matching.backend_kind() == matching.REMOTE:
-        results = scope.live_sessions().filter(scope.hidden_q()).autocomplete(
-            " ".join(query.terms)
-        )
-        return [page for page in results[:limit]]
+        results = scope.live_sessions().filter(scope.hidden_q()).autocomplete(" ".join(query.terms))
+        return list(results[:limit])
     sessions = scope.sessions().filter(pk__in=matching.autocomplete_matches(model, query))
-    sessions = sessions.alias(_pmolib_title_words=matching._words_text("title"))
+    sessions = sessions.alias(_pmolib_title_words=matching.words_text("title"))
     in_title = sum(
         (
             models.Case(
