@@ -21,11 +21,19 @@ database as on every backend.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.expressions import RawSQL
 from wagtail.models import Page
 
 from ..conf import pmolib_settings
 from .facets import FORMAT_FIELDS, Counts, count_facets
-from .params import SORT_NEWEST, SORT_RELEVANCE, SearchParams
+from .params import (
+    SORT_MOST_RATED,
+    SORT_NEWEST,
+    SORT_RELEVANCE,
+    SORT_TOP_RATED,
+    SearchParams,
+    several_parts,
+)
 from .scope import theme_key
 
 # The facet field of each filter (``FilterField``s of ``AbstractSessionPage``).
@@ -63,7 +71,7 @@ def _bucket(facet: dict, value) -> int:
     return 0
 
 
-def search_counts(scope, params: SearchParams, operator="and") -> Counts:
+def search_counts(scope, params: SearchParams, operator="and", prior=False) -> Counts:
     """The facet counts for ``params`` from the backend (one request per facet and
     one for the total), with the names from one database query."""
     query = params.query.backend_query(operator)
@@ -73,7 +81,7 @@ def search_counts(scope, params: SearchParams, operator="and") -> Counts:
         return base.filter(filter_q(params, skip)).search(query, order_by_relevance=False)
 
     # Names of the library's conferences and themes (the database, no counts).
-    counts = count_facets_names(scope)
+    counts = count_facets_names(scope, prior)
     counts.total = results().count()
     counts.without_filters = base.search(query, order_by_relevance=False).count()
     conference_ids = {c.id: path for path, c in counts.conferences.items()}
@@ -98,9 +106,11 @@ def search_counts(scope, params: SearchParams, operator="and") -> Counts:
     return counts
 
 
-def count_facets_names(scope) -> Counts:
-    """Conference and theme names of the library (``count_facets`` without sessions)."""
-    return count_facets(scope, SearchParams(), match_all=scope.session_model.objects.none())
+def count_facets_names(scope, prior=False) -> Counts:
+    """The names of the library's conferences and themes, and with ``prior`` its
+    rating figures: ``count_facets`` over no session (one query)."""
+    nothing = RawSQL("SELECT 0 WHERE 1 = 0", [])
+    return count_facets(scope, SearchParams(), match=nothing, prior=prior)
 
 
 def _speaker_names(ids):
@@ -113,17 +123,18 @@ def run_search(scope, request, params: SearchParams, outcome):
     """``engine.run_search`` for these backends (it catches their failures)."""
     from .engine import _finish, _Results
 
-    counts = search_counts(scope, params, "and")
-    if not counts.without_filters and len(params.query.terms) > 1:
-        counts = search_counts(scope, params, "or")
-        counts.all_words = False
-    operator = "and" if counts.all_words else "or"
-    outcome.matched_any_word = not counts.all_words
+    sort = params.effective_sort
+    prior = sort in (SORT_TOP_RATED, SORT_MOST_RATED)
+    operator = "and"
+    counts = search_counts(scope, params, operator, prior)
+    if not counts.without_filters and several_parts(params.query):
+        operator = "or"
+        counts = search_counts(scope, params, operator, prior)
+    outcome.matched_any_word = operator == "or"
     if outcome.matched_any_word and counts.without_filters:
         from django.utils.translation import gettext_lazy as _
 
         outcome.notices.append(_("No session has all of your words; these have some of them."))
-    sort = params.effective_sort
     filtered = scope.live_sessions().filter(scope.hidden_q()).filter(filter_q(params))
     query = params.query.backend_query(operator)
     if sort == SORT_RELEVANCE:
@@ -139,7 +150,6 @@ def run_search(scope, request, params: SearchParams, outcome):
 
         limit = pmolib_settings.SEARCH_MAX_MATCHES
         ids = [page.pk for page in filtered.search(query)[:limit]]
-        counts.rated_count, counts.rated_total = _prior(scope)
         results = scope.session_model.objects.filter(pk__in=ids)
         results = rating_sort(results, sort, counts)
     return _finish(outcome, params, counts, sort, _Results(counts.total, results), scope, True)
@@ -156,13 +166,3 @@ class _Backend:
 
     def __getitem__(self, key):
         return [page.pk for page in self.results[key]]
-
-
-def _prior(scope):
-    from ..models import RatingSummary
-
-    index_page = scope.index_page
-    figures = RatingSummary.objects.filter(
-        page__path__startswith=index_page.path, page__depth__gt=index_page.depth, count__gt=0
-    ).aggregate(count=models.Sum("count"), total=models.Sum("total"))
-    return figures["count"] or 0, figures["total"] or 0
