@@ -19,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models.functions import Length, Lower, Substr
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from .params import FORMATS, SearchParams
 from .scope import Conference, LibraryScope, theme_key
-from .sql import cte, union_rows
+from .sql import union_rows
 
 # Speakers offered as filters (besides the selected ones): the most frequent.
 SPEAKER_FACET_LIMIT = 12
@@ -125,15 +126,13 @@ def count_facets(
     relevance)."""
     from ..models import RatingSummary
     from ..models.pages import ConferenceTheme
-    from ..models.sessions import SessionSpeaker
     from ..models.speakers import Speaker
     from . import matching
 
     index_page = scope.index_page
-    ctes = {"pmolib_match": match}
     candidates = with_parent(scope.sessions())
-    if match is not None:  # the match is run once for the statement
-        candidates = candidates.filter(pk__in=cte("pmolib_match"))
+    if match is not None:
+        candidates = candidates.filter(pk__in=match)
     flags = (
         _flag(models.Q(has_recording=True), _RECORDING)
         + _flag(models.Q(has_handouts=True), _HANDOUTS)
@@ -143,33 +142,25 @@ def count_facets(
             else _int(_SPEAKER_OK)
         )
     )
-    arms = [
-        candidates.annotate(_pmolib_group=parent_path(), _pmolib_flags=flags)
-        .values("_pmolib_group", "theme_id", "_pmolib_flags")
-        .annotate(_pmolib_n=models.Count("pk"))
-        .order_by()
-        .values_list("_pmolib_group", _text(), "theme_id", "_pmolib_flags", "_pmolib_n")
-    ]
-    arms.append(
-        SessionSpeaker.objects.filter(
-            page_id__in=candidates.filter(filter_q(params, skip="speaker")).values("pk")
-        )
-        .values("speaker_id", "speaker__name")
-        .annotate(_pmolib_n=models.Count("pk"))
-        .order_by(
-            models.Case(
-                models.When(speaker_id__in=params.speakers, then=0),
-                default=1,
-                output_field=models.IntegerField(),
-            ),
-            "-_pmolib_n",
-            Lower("speaker__name"),
-            "speaker_id",
-        )
-        .values_list(_text(), "speaker__name", "speaker_id", _int(), "_pmolib_n")[
-            : max(SPEAKER_FACET_LIMIT, len(params.speakers))
-        ]
+    # The candidates are read once (a common table expression), with what the
+    # counts need of each: its conference's path, its theme and its flags.
+    rows = candidates.annotate(_pmolib_group=parent_path(), _pmolib_flags=flags).values_list(
+        "pk", "_pmolib_group", "theme_id", "_pmolib_flags"
     )
+    ctes = {
+        "pmolib_candidates": (
+            ("id", "grp", "theme", "flags"),
+            RawSQL(*rows.order_by().query.sql_with_params()),
+        )
+    }
+    arms = [
+        (
+            'SELECT "grp", \'\' AS "label", "theme", "flags", COUNT(*) AS "n" '
+            'FROM "pmolib_candidates" GROUP BY "grp", "theme", "flags"',
+            [],
+        ),
+        _speakers_arm(params),
+    ]
     below = {
         "path__gt": index_page.path,
         "path__lt": index_page.path + "~",  # after every step character: below the library
@@ -210,6 +201,47 @@ def count_facets(
 
 # Speakers whose names have one of the words, used by the library's relevance: at most.
 NAMED_SPEAKERS_LIMIT = 500
+
+
+def _speakers_arm(params: SearchParams):
+    """The most frequent speakers of the candidates that pass every filter but the
+    speaker filter (the chosen speakers first), as SQL over ``pmolib_candidates``."""
+    from django.db import connection
+
+    from ..models.sessions import SessionSpeaker
+    from ..models.speakers import Speaker
+
+    quote = connection.ops.quote_name
+    known = params.known
+    where, where_params = ["1 = 1"], []
+
+    def within(column, values):
+        where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+        where_params.extend(values)
+
+    if params.conferences:
+        within('c."grp"', [known.conferences[pk].path for pk in params.conferences])
+    if params.themes:
+        within('c."theme"', [pk for key in params.themes for pk in known.theme_ids[key]])
+    if params.formats:
+        where.append('(c."flags" & %s) <> 0')
+        where_params.append(sum(_FORMAT_BITS[name] for name in params.formats))
+    chosen = ""
+    if params.speakers:
+        chosen = f"CASE WHEN g.speaker_id IN ({', '.join(['%s'] * len(params.speakers))}) "
+        chosen += "THEN 0 ELSE 1 END, "
+    links = quote(SessionSpeaker._meta.db_table)
+    speakers = quote(Speaker._meta.db_table)
+    sql = (
+        f'SELECT \'\' AS "grp", s.{quote("name")} AS "label", g.speaker_id AS "theme", '
+        f'0 AS "flags", g.n AS "n" FROM ('
+        f"SELECT l.{quote('speaker_id')} AS speaker_id, COUNT(*) AS n FROM {links} l "
+        f'JOIN "pmolib_candidates" c ON c."id" = l.{quote("page_id")} '
+        f"WHERE {' AND '.join(where)} GROUP BY l.{quote('speaker_id')}"
+        f") g JOIN {speakers} s ON s.{quote('id')} = g.speaker_id "
+        f"ORDER BY {chosen}g.n DESC, LOWER(s.{quote('name')}), g.speaker_id LIMIT %s"
+    )
+    return sql, [*where_params, *params.speakers, max(SPEAKER_FACET_LIMIT, len(params.speakers))]
 
 
 def _tally(rows, params: SearchParams, prior: bool) -> Counts:

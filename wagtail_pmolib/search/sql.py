@@ -22,22 +22,33 @@ def cte(name: str):
 
 
 def union_rows(arms, using="default", with_=None):
-    """The rows of every queryset in ``arms`` as ``(arm index, *columns)`` tuples, from
-    one statement (no query when ``arms`` is empty). ``with_`` maps names to
-    subqueries of ids (``RawSQL``) that the arms read through ``cte(name)``: each is
-    run once for the whole statement, however many arms read it (PostgreSQL and
-    SQLite materialise a common table expression read more than once)."""
+    """The rows of every arm in ``arms`` as ``(arm index, *columns)`` tuples, from
+    one statement (no query when ``arms`` is empty). An arm is a queryset or an
+    ``(sql, params)`` pair. ``with_`` maps names to subqueries (``RawSQL``, or
+    ``(columns, RawSQL)``; a subquery of ids by default) that the arms read by name
+    (``cte(name)`` for ids): each is run once for the whole statement, however many
+    arms read it (PostgreSQL and SQLite materialise a common table expression read
+    more than once)."""
     arms = list(arms)
     if not arms:
         return []
     connection = connections[using]
     parts, params, ctes = [], [], []
     for name, subquery in (with_ or {}).items():
-        if subquery is not None:
-            ctes.append(f'"{name}"("id") AS ({subquery.sql})')
-            params.extend(subquery.params)
+        if subquery is None:
+            continue
+        columns = ("id",)
+        if isinstance(subquery, tuple):
+            columns, subquery = subquery
+        names = ", ".join(f'"{column}"' for column in columns)
+        ctes.append(f'"{name}"({names}) AS ({subquery.sql})')
+        params.extend(subquery.params)
     for index, queryset in enumerate(arms):
-        sql, arm_params = queryset.query.get_compiler(using=using).as_sql(with_col_aliases=True)
+        if isinstance(queryset, tuple):
+            sql, arm_params = queryset
+        else:
+            compiler = queryset.query.get_compiler(using=using)
+            sql, arm_params = compiler.as_sql(with_col_aliases=True)
         parts.append(f"SELECT {int(index)} AS pmolib_arm, a{index}.* FROM ({sql}) a{index}")
         params.extend(arm_params)
     sql = " UNION ALL ".join(parts)
