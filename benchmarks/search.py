@@ -288,9 +288,7 @@ def time_items(items, iterations, budget):
     perf_counter = time.perf_counter
     gc.collect()
     for i in range(iterations):
-        active = [
-            item for item in items if len(item.samples) < MIN_SAMPLES or item.spent < budget
-        ]
+        active = [item for item in items if len(item.samples) < MIN_SAMPLES or item.spent < budget]
         if not active:
             break
         shift = i % len(active)

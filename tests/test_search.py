@@ -246,7 +246,7 @@ class AddressScope:
 
     session_model = SessionPage
 
-    def known_values(self, conferences=(), themes=(), speakers=(), match_all=None):
+    def known_values(self, conferences=(), themes=(), speakers=(), all_words_of=None):
         known = KnownValues()
         if 3 in conferences:
             known.conferences[3] = Conference(3, "00010001", "PMO Conference 2021")
@@ -1496,7 +1496,10 @@ class SearchQueryCountTests(SearchTestCase):
             self.assertFalse(
                 [n for n in notices(response) if "not recognised" in n or "not available" in n]
             )
-            counts.append(len(queries))
+            # Savepoints are the test's transaction's (a site without ATOMIC_REQUESTS has none).
+            counts.append(
+                len([q for q in queries if "SAVEPOINT" not in q["sql"].split(" ", 2)[:2]])
+            )
         return counts
 
     def test_query_count_does_not_grow_with_sessions(self):

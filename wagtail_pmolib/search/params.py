@@ -148,14 +148,9 @@ def parse_params(data, scope) -> SearchParams:
     themes, bad_theme = _read_values(data.getlist("theme"), str)
     speakers, bad_speaker = _read_values(data.getlist("speaker"), _whole_number)
     formats, bad_format = _read_values(data.getlist("format"), str)
-    match_all = None
-    if (conferences or themes or speakers) and several_parts(query):
-        # Whether to match all of the words or any, asked in the same query.
-        from . import matching
-
-        if matching.backend_kind() != matching.REMOTE:
-            match_all = matching.matches(scope.session_model, query, "and")
-    params.known = known = scope.known_values(conferences, themes, speakers, match_all)
+    # With several words, the same query also says whether to match all of them or any.
+    all_words_of = query if several_parts(query) else None
+    params.known = known = scope.known_values(conferences, themes, speakers, all_words_of)
     for values, is_known, bad, label, name in (
         (conferences, known.conferences, bad_conference, _("conference"), "conferences"),
         (themes, known.themes, bad_theme, _("theme"), "themes"),

@@ -99,11 +99,13 @@ class LibraryScope:
         """The live sessions below the library that the visitor may see."""
         return self.exclude_hidden(self.live_sessions())
 
-    def known_values(self, conferences=(), themes=(), speakers=(), match_all=None) -> KnownValues:
+    def known_values(self, conferences=(), themes=(), speakers=(), all_words_of=None):
         """Which of these conference ids, theme keys and speaker ids the visitor may
-        see, with their names (one query; none without values). With values and
-        ``match_all`` (a subquery of ids), also whether one of the visitor's sessions
-        is among them (``KnownValues.all_words``), in the same query."""
+        see, with their names (one query; none without values). With values and a
+        query ``all_words_of``, also whether one of the visitor's sessions has all of
+        its words (``KnownValues.all_words``; database backends), in the same query."""
+        from . import matching
+
         from ..models.pages import ConferenceTheme
         from ..models.sessions import SessionSpeaker
         from ..models.speakers import Speaker
@@ -143,7 +145,8 @@ class LibraryScope:
                 .order_by()
                 .values_list(models.Value(2), "pk", models.Value(""), "name")
             )
-        if match_all is not None:
+        if all_words_of is not None and matching.backend_kind() != matching.REMOTE:
+            match_all = matching.matches(self.session_model, all_words_of, "and")
             known.all_words = False
             arms.append(
                 visible.filter(pk__in=match_all)
