@@ -207,13 +207,12 @@ def library_ranking(queryset, query: ParsedQuery, *, conferences=(), themes=(), 
             names_score = names_score + models.Case(
                 models.When(named, then=1), default=0, output_field=models.IntegerField()
             )
-    return queryset.alias(
-        _pmolib_title_score=title_score, _pmolib_names_score=names_score
-    ).order_by(
-        models.F("_pmolib_title_score").desc(),
-        models.F("_pmolib_names_score").desc(),
-        *NEWEST,
-    )
+    keys = []
+    for name, score in (("_pmolib_title_score", title_score), ("_pmolib_names_score", names_score)):
+        if not isinstance(score, models.Value):  # a constant would be a column number
+            queryset = queryset.alias(**{name: score})
+            keys.append(models.F(name).desc())
+    return queryset.order_by(*keys, *NEWEST)
 
 
 NEWEST = (

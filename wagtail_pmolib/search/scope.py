@@ -104,11 +104,10 @@ class LibraryScope:
         see, with their names (one query; none without values). With values and a
         query ``all_words_of``, also whether one of the visitor's sessions has all of
         its words (``KnownValues.all_words``; database backends), in the same query."""
-        from . import matching
-
         from ..models.pages import ConferenceTheme
         from ..models.sessions import SessionSpeaker
         from ..models.speakers import Speaker
+        from . import matching
 
         known = KnownValues()
         if not (conferences or themes or speakers):
