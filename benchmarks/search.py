@@ -206,12 +206,17 @@ def count_queries(client, requests, log=print):
 
 
 WORKER = """
-import json, os, resource, sys, django
+import json, os, sys, django
 sys.path.insert(0, os.environ["PMOLIB_REPO"])
 django.setup()
 from django.test import Client
 def rss():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # The process's peak resident memory (KB) since its exec: VmHWM (ru_maxrss would
+    # count the parent's memory at fork time).
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
 client = Client()
 client.get("/")
 started = rss()
@@ -224,7 +229,7 @@ print(json.dumps({"after_setup_kb": started, "peak_kb": rss()}))
 
 def worker_memory(urls, log=print):
     """A fresh process (as a gunicorn worker) serving every URL three times: its
-    peak resident memory (``ru_maxrss``), and the same after setting up Django."""
+    peak resident memory (Linux's ``VmHWM``), and the same after setting up Django."""
     from django.db import connection
 
     env = dict(os.environ)
@@ -509,7 +514,7 @@ def print_report(results, requests, n):
     worker = results.get("worker_memory")
     if worker:
         print(
-            f"worker process (ru_maxrss): {worker['after_setup_kb'] // 1024} MB after setup, "
+            f"worker process (peak RSS): {worker['after_setup_kb'] // 1024} MB after setup, "
             f"{worker['peak_kb'] // 1024} MB after serving every request of the {n:,}-session "
             "library three times"
         )

@@ -7,7 +7,9 @@ nothing about the sessions is kept between requests. A search request makes a
 fixed number of queries whatever the number of sessions: the visitor's scope
 (``scope.py``, 1), the filter values in the address (``params.py``, 1 when there
 are any), the facet counts (``facets.py``, 1), the ids of the results page in
-order (1) and those sessions with their speakers (1). On Wagtail's database
+order (1) and those sessions with their speakers (1); the facet counts once more
+when no session has all of the words and the address has no filter values (the
+any-word fallback; with filter values that is asked with them). On Wagtail's database
 backends the words are matched inside those queries (``matching.py``); other
 backends are asked through ``remote.py``.
 """
@@ -56,10 +58,6 @@ from .text import handouts_in, html_to_text, raw_stream_data
 logger = logging.getLogger(__name__)
 
 
-class SearchUnavailable(Exception):
-    """The search backend failed; the library is browsed instead."""
-
-
 def rollback_on_error():
     """A savepoint when the request runs in a transaction (``ATOMIC_REQUESTS``), so
     a failed search cannot break the rest of it; nothing otherwise (a read needs
@@ -67,9 +65,6 @@ def rollback_on_error():
     if transaction.get_connection().in_atomic_block:
         return transaction.atomic()
     return contextlib.nullcontext()
-
-
-backend_ranks = matching.backend_ranks
 
 
 def rating_sort(queryset, sort: str, counts: Counts):
