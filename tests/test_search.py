@@ -334,6 +334,30 @@ def test_repeated_filter_values_count_once():
     assert params.speakers == (7, 9) and not params.notices
 
 
+@pytest.mark.django_db
+def test_the_bayesian_average_sorts_the_same_in_the_database():
+    from django.db.models import F
+
+    from wagtail_pmolib.feedback.summary import bayesian_average, bayesian_average_sql
+
+    library = build_library()
+    conference = build_conference(library, "Rated")
+    for n, (count, total) in enumerate([(1, 5), (20, 90), (3, 9), (0, 0)]):
+        session = build_session(conference, f"Rated {n}")
+        RatingSummary.objects.create(page=session, count=count, total=total)
+    rows = RatingSummary.objects.annotate(
+        bayes=bayesian_average_sql(F("count"), F("total"), 104 / 24, 5)
+    ).values_list("count", "total", "bayes")
+    for count, total, bayes in rows:
+        assert bayes == pytest.approx(bayesian_average(count, total, 104 / 24, 5))
+    assert (
+        RatingSummary.objects.annotate(bayes=bayesian_average_sql(F("count"), F("total"), 3.0, 0))
+        .get(count=0)
+        .bayes
+        is None
+    )  # no ratings and no prior: None in Python too
+
+
 def test_search_ranking_setting_is_checked():
     from django.core.exceptions import ImproperlyConfigured
 

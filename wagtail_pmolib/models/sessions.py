@@ -207,7 +207,10 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         return (
             super()
             .get_indexed_objects()
-            .annotate(_search_conference=Subquery(parent.values("title")[:1]))
+            .annotate(
+                _search_conference=Subquery(parent.values("title")[:1]),
+                _search_conference_id=Subquery(parent.values("pk")[:1]),
+            )
         )
 
     def search_conference(self):
@@ -220,8 +223,11 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
     def conference_id(self):
         """The conference's (parent page's) id, for search backends' facets."""
-        parent = self.get_parent() if self.path else None
-        return parent.pk if parent else None
+        pk = getattr(self, "_search_conference_id", None)
+        if pk is None:
+            parent = self.get_parent() if self.path else None
+            pk = parent.pk if parent else None
+        return pk
 
     def speaker_ids(self):
         """The speakers' ids, for search backends' facets."""
