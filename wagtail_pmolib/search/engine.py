@@ -136,8 +136,9 @@ class _Results:
     """The ordered results for Django's ``Paginator``: their number is known from
     the facet counts; a slice reads that page's ids from the database."""
 
-    def __init__(self, total, queryset):
+    def __init__(self, total, queryset, prefetched=None):
         self.total, self.queryset = total, queryset
+        self.prefetched = prefetched or {}  # start → a page of ids read with the counts
 
     def count(self):
         return self.total
@@ -148,6 +149,8 @@ class _Results:
     def __getitem__(self, key):
         if not isinstance(key, slice) or not self.total:
             return []
+        if key.start in self.prefetched:
+            return self.prefetched[key.start][: key.stop - key.start]
         return list(self.queryset.values_list("pk", flat=True)[key])
 
 
@@ -173,15 +176,28 @@ def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutc
         model = scope.session_model
         operator = "or" if params.known.all_words is False else "and"
         ranks = matching.backend_ranks()
+        # When the backend ranks, its scores come with the candidates, and the page
+        # of results with the counts: the match is computed once for the request.
+        page = None
+        if ranks and params.effective_sort == SORT_RELEVANCE:
+            per_page = params.per_page or pmolib_settings.INDEX_PAGE_SIZE
+            page = ((params.page - 1) * per_page, per_page)
+
+        def counted(operator):
+            if page is not None:
+                found = matching.scored(scope.live_sessions(), query, operator)
+                return count_facets(scope, params, scored=found, page=page, prior=rated)
+            return count_facets(
+                scope,
+                params,
+                match=matching.matches(model, query, operator),
+                prior=rated,
+                name_terms=() if ranks else query.terms,
+            )
+
         try:
             with rollback_on_error():
-                counts = count_facets(
-                    scope,
-                    params,
-                    match=matching.matches(model, query, operator),
-                    prior=rated,
-                    name_terms=() if ranks else query.terms,
-                )
+                counts = counted(operator)
                 if (
                     not counts.without_filters
                     and operator == "and"
@@ -190,13 +206,7 @@ def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutc
                 ):
                     # Nothing has all of the words: those with any of them.
                     operator = "or"
-                    counts = count_facets(
-                        scope,
-                        params,
-                        match=matching.matches(model, query, operator),
-                        prior=rated,
-                        name_terms=() if ranks else query.terms,
-                    )
+                    counts = counted(operator)
         except Exception:  # a backend outage or a query it refuses must not fail the page
             logger.exception("The library search failed for %r", query.text)
             outcome.failed = True
@@ -230,7 +240,14 @@ def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutc
         results = rating_sort(results, sort, counts)
     else:
         results = results.order_by(*matching.NEWEST)
-    return _finish(outcome, params, counts, sort, _Results(counts.total, results), scope, searched)
+    prefetched = {}
+    if searched and counts.page and sort == SORT_RELEVANCE:
+        per_page = params.per_page or pmolib_settings.INDEX_PAGE_SIZE
+        start = (params.page - 1) * per_page
+        prefetched[start] = counts.page
+    return _finish(
+        outcome, params, counts, sort, _Results(counts.total, results, prefetched), scope, searched
+    )
 
 
 def _finish(outcome, params, counts, sort, results, scope, searched):

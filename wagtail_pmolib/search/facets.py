@@ -65,6 +65,7 @@ class Counts:
     rated_count: int = 0  # ratings below the library (for the Bayesian prior)
     rated_total: int = 0
     named_speakers: dict[int, str] = field(default_factory=dict)  # see count_facets
+    page: list[int] = field(default_factory=list)  # see count_facets
 
 
 def parent_path():
@@ -117,20 +118,40 @@ def _int(value=0):
 
 
 def count_facets(
-    scope: LibraryScope, params: SearchParams, *, match=None, prior=False, name_terms=()
+    scope: LibraryScope,
+    params: SearchParams,
+    *,
+    match=None,
+    scored=None,
+    page=None,
+    prior=False,
+    name_terms=(),
 ) -> Counts:
     """The counts for ``params`` over the visitor's sessions that match (``match``: a
     subquery of ids, see ``matching.py``; ``None`` for all sessions). ``prior``
     adds the library's rating figures, ``name_terms`` the speakers whose names have
     a word starting with one of them (``Counts.named_speakers``, for the library's
-    relevance)."""
+    relevance).
+
+    ``scored`` instead of ``match``: the backend's matches as a queryset annotated
+    with their relevance ``_pmolib_score``, and whether higher is better
+    (``matching.scored``); with ``page``
+    (``(offset, limit)``) the same statement also returns that page of the results
+    in relevance order (``Counts.page``), so the backend's match and scores are
+    computed once for the whole request."""
     from ..models import RatingSummary
     from ..models.pages import ConferenceTheme
     from ..models.speakers import Speaker
     from . import matching
 
     index_page = scope.index_page
-    candidates = with_parent(scope.sessions())
+    if scored is not None:
+        scored, descending = scored
+        candidates = with_parent(scope.exclude_hidden(scored))
+        score = models.F("_pmolib_score")
+    else:
+        candidates = with_parent(scope.sessions())
+        score = models.Value(0.0, output_field=models.FloatField())
     if match is not None:
         candidates = candidates.filter(pk__in=match)
     flags = (
@@ -144,12 +165,12 @@ def count_facets(
     )
     # The candidates are read once (a common table expression), with what the
     # counts need of each: its conference's path, its theme and its flags.
-    rows = candidates.annotate(_pmolib_group=parent_path(), _pmolib_flags=flags).values_list(
-        "pk", "_pmolib_group", "theme_id", "_pmolib_flags"
-    )
+    rows = candidates.annotate(
+        _pmolib_group=parent_path(), _pmolib_flags=flags, _pmolib_rank=score
+    ).values_list("pk", "_pmolib_group", "theme_id", "_pmolib_flags", "_pmolib_rank")
     ctes = {
         "pmolib_candidates": (
-            ("id", "grp", "theme", "flags"),
+            ("id", "grp", "theme", "flags", "score"),
             RawSQL(*rows.order_by().query.sql_with_params()),
         )
     }
@@ -161,10 +182,12 @@ def count_facets(
         ),
         _speakers_arm(params),
     ]
+    kinds = ["cube", "speakers"]
     below = {
         "path__gt": index_page.path,
         "path__lt": index_page.path + "~",  # after every step character: below the library
     }
+    kinds += ["conferences", "themes"]
     arms.append(
         Page.objects.filter(**below, depth__gt=index_page.depth)
         .not_type(scope.session_model)
@@ -177,6 +200,7 @@ def count_facets(
         .values_list(_text(), "name", "pk", _int(), _int())
     )
     if prior:
+        kinds.append("prior")
         arms.append(
             RatingSummary.objects.filter(**{f"page__{k}": v for k, v in below.items()})
             .filter(count__gt=0)
@@ -186,6 +210,7 @@ def count_facets(
             .values_list(_text(), _text(), "_pmolib_total", _int(), "_pmolib_count")
         )
     if name_terms:
+        kinds.append("named")
         named = models.Q()
         for term in name_terms:
             named |= matching.starts_a_word("_pmolib_words", term)
@@ -195,23 +220,20 @@ def count_facets(
             .order_by()
             .values_list(_text(), "name", "pk", _int(), _int())[:NAMED_SPEAKERS_LIMIT]
         )
+    if page is not None:
+        kinds.append("page")
+        arms.append(_page_arm(params, *page, descending=descending))
     rows = union_rows(arms, with_=ctes)
-    return _tally(rows, params, prior)
+    return _tally([(kinds[row[0]], *row[1:]) for row in rows], params)
 
 
 # Speakers whose names have one of the words, used by the library's relevance: at most.
 NAMED_SPEAKERS_LIMIT = 500
 
 
-def _speakers_arm(params: SearchParams):
-    """The most frequent speakers of the candidates that pass every filter but the
-    speaker filter (the chosen speakers first), as SQL over ``pmolib_candidates``."""
-    from django.db import connection
-
-    from ..models.sessions import SessionSpeaker
-    from ..models.speakers import Speaker
-
-    quote = connection.ops.quote_name
+def _where(params: SearchParams, speaker=False):
+    """The filters (all but the speaker filter, unless ``speaker``) as SQL over the
+    columns of ``pmolib_candidates`` (aliased ``c``)."""
     known = params.known
     where, where_params = ["1 = 1"], []
 
@@ -226,6 +248,35 @@ def _speakers_arm(params: SearchParams):
     if params.formats:
         where.append('(c."flags" & %s) <> 0')
         where_params.append(sum(_FORMAT_BITS[name] for name in params.formats))
+    if speaker:
+        where.append(f'(c."flags" & {_SPEAKER_OK}) <> 0')
+    return " AND ".join(where), where_params
+
+
+def _page_arm(params: SearchParams, offset: int, limit: int, descending=True):
+    """One page of the candidates that pass every filter, most relevant first, as
+    rows ``(…, id, …, position)``."""
+    where, where_params = _where(params, speaker=True)
+    order = f'c."score" {"DESC" if descending else "ASC"}, c."id" DESC'
+    sql = (
+        'SELECT \'\' AS "grp", \'\' AS "label", c."id" AS "theme", 0 AS "flags", '
+        f'ROW_NUMBER() OVER (ORDER BY {order}) AS "n" '
+        f'FROM "pmolib_candidates" c WHERE {where} '
+        f"ORDER BY {order} LIMIT %s OFFSET %s"
+    )
+    return sql, [*where_params, limit, offset]
+
+
+def _speakers_arm(params: SearchParams):
+    """The most frequent speakers of the candidates that pass every filter but the
+    speaker filter (the chosen speakers first), as SQL over ``pmolib_candidates``."""
+    from django.db import connection
+
+    from ..models.sessions import SessionSpeaker
+    from ..models.speakers import Speaker
+
+    quote = connection.ops.quote_name
+    where, where_params = _where(params)
     chosen = ""
     if params.speakers:
         chosen = f"CASE WHEN g.speaker_id IN ({', '.join(['%s'] * len(params.speakers))}) "
@@ -237,29 +288,32 @@ def _speakers_arm(params: SearchParams):
         f'0 AS "flags", g.n AS "n" FROM ('
         f"SELECT l.{quote('speaker_id')} AS speaker_id, COUNT(*) AS n FROM {links} l "
         f'JOIN "pmolib_candidates" c ON c."id" = l.{quote("page_id")} '
-        f"WHERE {' AND '.join(where)} GROUP BY l.{quote('speaker_id')}"
+        f"WHERE {where} GROUP BY l.{quote('speaker_id')}"
         f") g JOIN {speakers} s ON s.{quote('id')} = g.speaker_id "
         f"ORDER BY {chosen}g.n DESC, LOWER(s.{quote('name')}), g.speaker_id LIMIT %s"
     )
     return sql, [*where_params, *params.speakers, max(SPEAKER_FACET_LIMIT, len(params.speakers))]
 
 
-def _tally(rows, params: SearchParams, prior: bool) -> Counts:
+def _tally(rows, params: SearchParams) -> Counts:
     counts = Counts()
     cube = []
-    for arm, text, name, number, flags, n in rows:
-        if arm == 0:
+    for kind, text, name, number, flags, n in rows:
+        if kind == "cube":
             cube.append((text, number, int(flags), int(n)))
-        elif arm == 1:
+        elif kind == "speakers":
             counts.speaker[number] = (name, int(n))
-        elif arm == 2:
+        elif kind == "conferences":
             counts.conferences[text] = Conference(number, text, name)
-        elif arm == 3:
+        elif kind == "themes":
             counts.theme_names[number] = name
-        elif arm == 4 and prior:
+        elif kind == "prior":
             counts.rated_total, counts.rated_count = int(number or 0), int(n or 0)
-        else:
+        elif kind == "named":
             counts.named_speakers[number] = name
+        else:
+            counts.page.append((int(n), number))
+    counts.page = [pk for _position, pk in sorted(counts.page)]
 
     known = params.known
     conference_paths = {known.conferences[pk].path for pk in params.conferences}

@@ -124,6 +124,22 @@ def autocomplete_matches(model, query: ParsedQuery, backend=None):
     return results.get_queryset().order_by().values("pk")
 
 
+def scored(queryset, query: ParsedQuery, operator="and", backend=None):
+    """``queryset``'s matches with the backend's relevance as ``_pmolib_score``
+    (database backends), through Wagtail's ``annotate_score``, and whether a higher
+    score is better (PostgreSQL's ``ts_rank``) or a lower one (SQLite's ``bm25``):
+    read from the order the backend gives its results."""
+    backend = backend or get_backend()
+    results = backend.search(query.backend_query(operator), queryset, order_by_relevance=True)
+    found = results.annotate_score("_pmolib_score").get_queryset()
+    first = found.query.order_by[0] if found.query.order_by else "-_pmolib_score"
+    if isinstance(first, str):
+        descending = first.startswith("-")
+    else:
+        descending = getattr(first, "descending", True)
+    return found.order_by(), descending
+
+
 def ranked(queryset, query: ParsedQuery, operator="and", backend=None):
     """``queryset``'s matches ordered by the backend's relevance (database backends):
     a queryset that more filters may be added to."""
