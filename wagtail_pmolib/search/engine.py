@@ -244,6 +244,8 @@ def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutc
     if searched and counts.page and sort == SORT_RELEVANCE:
         per_page = params.per_page or pmolib_settings.INDEX_PAGE_SIZE
         start = (params.page - 1) * per_page
+        if start >= counts.total:  # the last page, as the paginator will show it
+            start = (counts.total - 1) // per_page * per_page
         prefetched[start] = counts.page
     return _finish(
         outcome, params, counts, sort, _Results(counts.total, results, prefetched), scope, searched

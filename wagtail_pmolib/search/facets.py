@@ -255,16 +255,22 @@ def _where(params: SearchParams, speaker=False):
 
 def _page_arm(params: SearchParams, offset: int, limit: int, descending=True):
     """One page of the candidates that pass every filter, most relevant first, as
-    rows ``(…, id, …, position)``."""
+    rows ``(…, id, …, position)``: the page at ``offset``, or the last page when
+    there are fewer results (as Django's ``Paginator.get_page`` shows it)."""
     where, where_params = _where(params, speaker=True)
     order = f'c."score" {"DESC" if descending else "ASC"}, c."id" DESC'
+    # The first position shown: ``offset``, or the start of the last page.
+    first = 'CASE WHEN %s < r."total" THEN %s ELSE ((r."total" - 1) / %s) * %s END'
     sql = (
-        'SELECT \'\' AS "grp", \'\' AS "label", c."id" AS "theme", 0 AS "flags", '
-        f'ROW_NUMBER() OVER (ORDER BY {order}) AS "n" '
-        f'FROM "pmolib_candidates" c WHERE {where} '
-        f"ORDER BY {order} LIMIT %s OFFSET %s"
+        'SELECT \'\' AS "grp", \'\' AS "label", r."id" AS "theme", 0 AS "flags", '
+        'r."position" AS "n" FROM ('
+        f'SELECT c."id" AS "id", ROW_NUMBER() OVER (ORDER BY {order}) AS "position", '
+        'COUNT(*) OVER () AS "total" '
+        f'FROM "pmolib_candidates" c WHERE {where}) r '
+        f'WHERE r."position" > {first} AND r."position" <= {first} + %s'
     )
-    return sql, [*where_params, limit, offset]
+    clamp = [offset, offset, limit, limit]
+    return sql, [*where_params, *clamp, *clamp, limit]
 
 
 def _speakers_arm(params: SearchParams):

@@ -103,7 +103,8 @@ class LibraryScope:
         """Which of these conference ids, theme keys and speaker ids the visitor may
         see, with their names (one query; none without values). With values and a
         query ``all_words_of``, also whether one of the visitor's sessions has all of
-        its words (``KnownValues.all_words``; database backends), in the same query."""
+        its words (``KnownValues.all_words``; where the library ranks), in the same
+        query."""
         from ..models.pages import ConferenceTheme
         from ..models.sessions import SessionSpeaker
         from ..models.speakers import Speaker
@@ -144,7 +145,9 @@ class LibraryScope:
                 .order_by()
                 .values_list(models.Value(2), "pk", models.Value(""), "name")
             )
-        if all_words_of is not None and matching.backend_kind() != matching.REMOTE:
+        # Only where the library ranks: where the backend does, the results page comes
+        # with the facet counts, and asking again costs less than the match here.
+        if all_words_of is not None and not matching.backend_ranks():
             match_all = matching.matches(self.session_model, all_words_of, "and")
             known.all_words = False
             arms.append(
