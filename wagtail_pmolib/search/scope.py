@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models.functions import Substr
+from django.db.models.functions import Length, Substr
 from django.utils.text import slugify
 from wagtail.models import Page, PageViewRestriction
 
@@ -115,13 +115,13 @@ class LibraryScope:
             return known
         visible = self.sessions()
         arms = []
+        # Uncorrelated subqueries: the database reads the visible sessions once for each.
         if conferences:
-            parent_of_visible = visible.filter(
-                path__startswith=models.OuterRef("path"), depth=models.OuterRef("depth") + 1
-            )
+            parents = visible.annotate(
+                _pmolib_parent=Substr("path", 1, Length("path") - Page.steplen)
+            ).values("_pmolib_parent")
             arms.append(
-                Page.objects.filter(pk__in=conferences)
-                .filter(models.Exists(parent_of_visible))
+                Page.objects.filter(pk__in=conferences, path__in=parents)
                 .order_by()
                 .values_list(models.Value(0), "pk", "path", "title")
             )
@@ -130,18 +130,16 @@ class LibraryScope:
                 ConferenceTheme.objects.filter(
                     page__path__startswith=self.index_page.path,
                     page__depth__gt=self.index_page.depth,
+                    pk__in=visible.values("theme_id"),
                 )
-                .filter(models.Exists(visible.filter(theme_id=models.OuterRef("pk"))))
                 .order_by()
                 .values_list(models.Value(1), "pk", models.Value(""), "name")
             )
         if speakers:
-            links = SessionSpeaker.objects.filter(
-                speaker_id=models.OuterRef("pk"), page_id__in=visible.values("pk")
-            )
+            linked = SessionSpeaker.objects.filter(page_id__in=visible.values("pk"))
             arms.append(
                 Speaker.objects.filter(pk__in=speakers)
-                .filter(models.Exists(links))
+                .filter(pk__in=linked.values("speaker_id"))
                 .order_by()
                 .values_list(models.Value(2), "pk", models.Value(""), "name")
             )
