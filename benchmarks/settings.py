@@ -38,6 +38,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": _sqlite_path}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PMOLIB_BENCH_DB_NAME", "pmolib_bench")}
+if os.environ.get("PMOLIB_BENCH_DB"):
+    # A worker process of search.worker_memory: the run's database, already built.
+    DATABASES["default"]["NAME"] = os.environ["PMOLIB_BENCH_DB"]
 
 # The suite's stub oEmbed finder (already in tests.settings; repeated so it is plain to see).
 WAGTAILEMBEDS_FINDERS = [{"class": "tests.embed_finders.StubOEmbedFinder"}]

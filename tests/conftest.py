@@ -38,15 +38,11 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
-    from wagtail_pmolib.search import catalog
-
-    # What a process keeps between requests: the cache and the search catalogs.
-    # Versions repeat between tests (each test's rows are rolled back).
+    # Version numbers repeat between tests (each test's rows are rolled back), so
+    # nothing cached under them may outlive a test.
     cache.clear()
-    catalog._catalogs.clear()
     yield
     cache.clear()
-    catalog._catalogs.clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

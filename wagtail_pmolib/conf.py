@@ -57,8 +57,9 @@ DEFAULTS = {
     # --- Library search ---
     # Longest search text looked at, in characters; the rest is cut.
     "SEARCH_MAX_QUERY_LENGTH": 200,
-    # Most matches read from a search backend that is not one of Wagtail's
-    # database backends (Elasticsearch, OpenSearch), for filters and facets.
+    # Search backends that are not one of Wagtail's database backends
+    # (Elasticsearch, OpenSearch): how many matches (by relevance) the "Top rated"
+    # and "Most rated" sorts of a search order. Counts and filters cover every match.
     "SEARCH_MAX_MATCHES": 2000,
     # Who orders matches by relevance: "backend" (the search backend's scores),
     # "library" (words in the title, then in speakers', conference's and theme's

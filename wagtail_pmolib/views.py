@@ -252,13 +252,7 @@ def suggest_view(request, index_page):
         response = JsonResponse({"error": _("Use GET.")}, status=405)
         response["Allow"] = "GET, HEAD"
         return response
-    found = suggest(
-        index_page,
-        request,
-        request.GET.get("q", ""),
-        index_page.get_catalog(request),
-        index_page.get_session_model(),
-    )
+    found = suggest(index_page.get_search_scope(request), request, request.GET.get("q", ""))
     response = JsonResponse(found, json_dumps_params={"ensure_ascii": False})
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -37,6 +37,16 @@ def bayesian_average(count: int, total: int, prior_mean: float, weight: int) -> 
     return (weight * prior_mean + total) / (weight + count)
 
 
+def bayesian_average_sql(count, total, prior_mean: float, weight: int):
+    """``bayesian_average`` as a database expression over the ``count`` and ``total``
+    expressions (for sorting in the database); NULL where the Python one is None."""
+    from django.db.models import FloatField, Value
+    from django.db.models.functions import Cast, NullIf
+
+    numerator = Value(float(weight * prior_mean)) + Cast(total, FloatField())
+    return numerator / NullIf(Cast(count, FloatField()) + Value(float(weight)), Value(0.0))
+
+
 @dataclass
 class Summary:
     count: int = 0

@@ -121,11 +121,11 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
 
         return SessionPage
 
-    def get_catalog(self, request=None):
-        """The library's search catalog as ``request``'s visitor may see it."""
-        from ..search import get_catalog
+    def get_search_scope(self, request=None):
+        """The sessions ``request``'s visitor may see in this library (one query)."""
+        from ..search import scope_for
 
-        return get_catalog(self, self.get_session_model()).for_request(request)
+        return scope_for(self, request, self.get_session_model())
 
     def route(self, request, path_components):
         if (
@@ -151,16 +151,16 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
         from ..search.log import record_visitor_search, search_extras
 
         context = super().get_context(request, *args, **kwargs)
-        catalog = self.get_catalog(request)
-        params = parse_params(request.GET, catalog)
-        search = run_search(self, request, params, catalog, self.get_session_model())
+        scope = self.get_search_scope(request)
+        params = parse_params(request.GET, scope)
+        search = run_search(scope, request, params)
         record_visitor_search(request, search)
         context.update(
             search=search,
             sessions=search.results,
             sessions_page=search.page,
             paginator=search.paginator,
-            **search_extras(request, search, catalog),
+            **search_extras(request, search, scope),
             suggest_url=f"{self.get_url(request) or ''}{self.SUGGEST_ROUTE}/",
         )
         return context

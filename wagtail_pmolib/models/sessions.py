@@ -135,9 +135,13 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
                         index.AutocompleteField("name"),
                         index.SearchField("organisation"),
                     ],
-                )
+                ),
+                index.FilterField("speaker"),
             ],
         ),
+        # Filters and facets on search backends that are not the database (search/remote.py).
+        index.FilterField("conference_id"),
+        index.FilterField("speaker_ids"),
         index.FilterField("starts_at"),
         index.FilterField("theme"),
         index.FilterField("has_recording"),
@@ -202,7 +206,10 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         return (
             super()
             .get_indexed_objects()
-            .annotate(_search_conference=Subquery(parent.values("title")[:1]))
+            .annotate(
+                _search_conference=Subquery(parent.values("title")[:1]),
+                _search_conference_id=Subquery(parent.values("pk")[:1]),
+            )
         )
 
     def search_conference(self):
@@ -212,6 +219,18 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
             parent = self.get_parent() if self.path else None
             title = parent.title if parent else ""
         return title
+
+    def conference_id(self):
+        """The conference's (parent page's) id, for search backends' facets."""
+        pk = getattr(self, "_search_conference_id", None)
+        if pk is None:
+            parent = self.get_parent() if self.path else None
+            pk = parent.pk if parent else None
+        return pk
+
+    def speaker_ids(self):
+        """The speakers' ids, for search backends' facets."""
+        return [link.speaker_id for link in self.session_speakers.all()]
 
     def search_handouts(self):
         """Handout titles and descriptions and the text of their PDFs, for search.

@@ -1,7 +1,7 @@
 """Versions of what the library caches, kept in the database.
 
-Every process keys what it caches (rendered articles, the search catalog,
-feedback settings) with versions read from this table on each request, so a
+Every process keys what it caches (rendered articles, feedback settings) with
+versions read from this table on each request, so a
 change committed by any process — a web worker, ``publish_scheduled`` from
 cron, the shell, a task worker — shows on every process's next request,
 whatever cache backend the host configured. ``wagtail_pmolib.invalidation``

@@ -1,23 +1,23 @@
-"""The library's search: what visitors typed, the catalog that filters and
-facets work on, highlighted excerpts, and the search log. No HTTP here."""
+"""The library's search: what visitors typed, which sessions they may see, filters
+and facet counts from the database, highlighted excerpts, and the search log.
+No HTTP here, and nothing kept between requests."""
 
-from .catalog import Catalog, clear_catalogs, get_catalog
 from .engine import SearchOutcome, run_search
 from .params import FORMATS, SORTS, SearchParams, parse_params
 from .query import ParsedQuery, parse_query
+from .scope import LibraryScope, scope_for
 from .suggest import suggest
 
 __all__ = [
     "FORMATS",
     "SORTS",
-    "Catalog",
+    "LibraryScope",
     "ParsedQuery",
     "SearchOutcome",
     "SearchParams",
-    "clear_catalogs",
-    "get_catalog",
     "parse_params",
     "parse_query",
     "run_search",
+    "scope_for",
     "suggest",
 ]

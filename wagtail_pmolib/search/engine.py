@@ -2,10 +2,16 @@
 No HTTP here: the library page (HTML) and the JSON API call the same
 functions, so they can never disagree.
 
-The search backend is asked one thing, through Wagtail's backend-neutral API:
-which live sessions under the library match the words, best first. Filters,
-facet counts and sorting are worked out on the library's catalog
-(``catalog.py``), so they cost no query whatever the number of sessions.
+Everything is read from the database (and the search backend) per request;
+nothing about the sessions is kept between requests. A search request makes a
+fixed number of queries whatever the number of sessions: the visitor's scope
+(``scope.py``, 1), the filter values in the address (``params.py``, 1 when there
+are any), the facet counts (``facets.py``, 1), the ids of the results page in
+order (1) and those sessions with their speakers (1); the facet counts once more
+when no session has all of the words and the address has no filter values (the
+any-word fallback; with filter values that is asked with them). On Wagtail's database
+backends the words are matched inside those queries (``matching.py``); other
+backends are asked through ``remote.py``.
 """
 
 from __future__ import annotations
@@ -15,18 +21,27 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import CharField, OuterRef, Subquery, TextField, Value
-from django.db.models.functions import Cast, Greatest, Lower, StrIndex, Substr
+from django.db.models.functions import Cast, Coalesce, Greatest, Lower, StrIndex, Substr
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from wagtail.models import Page
 
 from ..conf import pmolib_settings
-from ..feedback.summary import Summary, bayesian_average
+from ..feedback.summary import Summary, bayesian_average_sql
 from ..models.pages import LINK_FIELDS
-from .catalog import Catalog
+from . import matching
 from .excerpts import excerpt, lead, mark, stem, terms_pattern
-from .facets import Facet, build_facets, filter_and_count, selected_filters
+from .facets import (
+    Counts,
+    Facet,
+    build_facets,
+    count_facets,
+    filter_q,
+    selected_filters,
+    with_parent,
+)
 from .params import (
     SORT_MOST_RATED,
     SORT_NEWEST,
@@ -34,31 +49,13 @@ from .params import (
     SORT_TOP_RATED,
     SORTS,
     SearchParams,
+    several_parts,
 )
 from .query import ParsedQuery
+from .scope import LibraryScope
 from .text import handouts_in, html_to_text, raw_stream_data
 
 logger = logging.getLogger(__name__)
-
-# --- Matching and sorting -------------------------------------------------------
-
-
-class SearchUnavailable(Exception):
-    """The search backend failed; the library is browsed instead."""
-
-
-def matching_ids(results) -> list[int]:
-    """The ids of every match, best first.
-
-    Wagtail's database backends (SQLite FTS5, PostgreSQL, MySQL) give their
-    results as a queryset: its ids are read in one query without loading pages.
-    Any other backend (Elasticsearch, OpenSearch) is read through the standard
-    results API, at most ``SEARCH_MAX_MATCHES`` of them.
-    """
-    get_queryset = getattr(results, "get_queryset", None)
-    if callable(get_queryset):
-        return list(get_queryset().values_list("pk", flat=True))
-    return [obj.pk for obj in results[: pmolib_settings.SEARCH_MAX_MATCHES]]
 
 
 def rollback_on_error():
@@ -70,108 +67,31 @@ def rollback_on_error():
     return contextlib.nullcontext()
 
 
-def backend_ranks() -> bool:
-    """Whether the search backend orders matches by relevance for the library.
-
-    ``SEARCH_RANKING = "auto"`` lets every backend rank except Wagtail's SQLite
-    (FTS5) backend: it scores each match with a correlated subquery that runs
-    the full-text match again, which takes seconds for a common word in a few
-    thousand sessions (see the benchmarks). There the library ranks instead.
-    """
-    setting = pmolib_settings.SEARCH_RANKING
-    if setting != "auto":
-        return setting == "backend"
-    from wagtail.search.backends import get_search_backend
-
-    module = type(get_search_backend()).__module__
-    return not module.startswith("modelsearch.backends.database.sqlite")
-
-
-def rank_in_library(ids, query: ParsedQuery, catalog: Catalog) -> list[int]:
-    """Matches ordered by how many of the words their titles have (the title
-    weighs most), then by how many their speakers', conference's and theme's
-    names have, then newest first: the library's own relevance, from the catalog."""
-    pattern = terms_pattern(query.terms)
-    entries, position = catalog.entries, catalog.position
-
-    def words_in(text):
-        return len({m.group(0).casefold() for m in pattern.finditer(text or "")})
-
-    def score(pk):
-        entry = entries.get(pk)
-        if entry is None:
-            return (0, 0, 0)
-        names = " ".join(
-            [
-                *(s.name for s in catalog.speaker_refs(entry)),
-                catalog.themes.get(entry.theme, ""),
-                getattr(catalog.conferences.get(entry.conference), "title", ""),
-            ]
-        )
-        return (-words_in(entry.title), -words_in(names), position.get(pk, 0))
-
-    return sorted(ids, key=score)
-
-
-def match(queryset, query: ParsedQuery, catalog: Catalog | None = None):
-    """Ids of the sessions in ``queryset`` matching ``query``, best first, and
-    whether the words had to be matched with OR because nothing had them all."""
-    ranked = catalog is None or backend_ranks()
-    try:
-        with rollback_on_error():
-            ids = matching_ids(
-                queryset.search(query.backend_query("and"), order_by_relevance=ranked)
-            )
-            any_word = False
-            if not ids and len(query.terms) > 1:
-                any_word = True
-                ids = matching_ids(
-                    queryset.search(query.backend_query("or"), order_by_relevance=ranked)
-                )
-    except Exception as exc:  # a backend outage or a query it refuses must not fail the page
-        logger.exception("The library search failed for %r", query.text)
-        raise SearchUnavailable from exc
-    if not ranked:
-        ids = rank_in_library(ids, query, catalog)
-    return ids, any_word
-
-
-def library_ratings(index_page) -> dict[int, tuple[int, int]]:
-    """``{page id: (count, total)}`` for every rated page below the library (one query)."""
-    from ..models import RatingSummary
-
-    return {
-        page_id: (count, total)
-        for page_id, count, total in RatingSummary.objects.filter(
-            page__path__startswith=index_page.path,
-            page__depth__gt=index_page.depth,
-            count__gt=0,
-        ).values_list("page_id", "count", "total")
-    }
-
-
-def sort_entries(entries, sort: str, catalog: Catalog, ratings=None):
-    """``entries`` in ``sort`` order (relevance keeps the backend's order)."""
-    if sort == SORT_RELEVANCE:
-        return list(entries)
-    position = catalog.position
-    if sort == SORT_NEWEST:
-        return sorted(entries, key=lambda e: position[e.id])
-    ratings = ratings or {}
-    count_sum = sum(c for c, _t in ratings.values())
-    prior_mean = sum(t for _c, t in ratings.values()) / count_sum if count_sum else 0.0
-    weight = pmolib_settings.BAYESIAN_PRIOR_WEIGHT
-
-    def bayes(entry):
-        count, total = ratings.get(entry.id, (0, 0))
-        return bayesian_average(count, total, prior_mean, weight) or 0.0
-
-    def count(entry):
-        return ratings.get(entry.id, (0, 0))[0]
-
-    if sort == SORT_TOP_RATED:
-        return sorted(entries, key=lambda e: (-bayes(e), -count(e), position[e.id]))
-    return sorted(entries, key=lambda e: (-count(e), -bayes(e), position[e.id]))
+def rating_sort(queryset, sort: str, counts: Counts):
+    """``queryset`` in "top rated" or "most rated" order: the Bayesian average of the
+    ratings (the library's mean as prior, ``BAYESIAN_PRIOR_WEIGHT``) or their number,
+    each breaking the other's ties, then newest first."""
+    rated = models.Q(pmolib_rating_summary__count__gt=0)
+    count = models.Case(
+        models.When(rated, then="pmolib_rating_summary__count"),
+        default=0,
+        output_field=models.IntegerField(),
+    )
+    total = models.Case(
+        models.When(rated, then="pmolib_rating_summary__total"),
+        default=0,
+        output_field=models.IntegerField(),
+    )
+    prior = counts.rated_total / counts.rated_count if counts.rated_count else 0.0
+    bayes = Coalesce(
+        bayesian_average_sql(count, total, prior, pmolib_settings.BAYESIAN_PRIOR_WEIGHT),
+        Value(0.0),
+    )
+    queryset = queryset.alias(_pmolib_bayes=bayes, _pmolib_count=count)
+    keys = [models.F("_pmolib_bayes").desc(), models.F("_pmolib_count").desc()]
+    if sort == SORT_MOST_RATED:
+        keys.reverse()
+    return queryset.order_by(*keys, *matching.NEWEST)
 
 
 # --- Running a search --------------------------------------------------------------
@@ -212,42 +132,132 @@ class SearchOutcome:
         }
 
 
-def run_search(index_page, request, params: SearchParams, catalog: Catalog, session_model):
-    """Everything a library page shows for ``params``, for ``request``'s visitor.
+class _Results:
+    """The ordered results for Django's ``Paginator``: their number is known from
+    the facet counts; a slice reads that page's ids from the database."""
 
-    ``catalog`` must be the visitor's (``Catalog.for_request``): only its sessions
-    can be results."""
+    def __init__(self, total, queryset, prefetched=None):
+        self.total, self.queryset = total, queryset
+        self.prefetched = prefetched or {}  # start → a page of ids read with the counts
+
+    def count(self):
+        return self.total
+
+    def __len__(self):
+        return self.total
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or not self.total:
+            return []
+        if key.start in self.prefetched:
+            return self.prefetched[key.start][: key.stop - key.start]
+        return list(self.queryset.values_list("pk", flat=True)[key])
+
+
+def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutcome:
+    """Everything a library page shows for ``params``, for the visitor whose scope
+    (``scope.scope_for``) is ``scope``. ``request`` is only used to build links."""
     outcome = SearchOutcome(params=params, notices=list(params.notices))
-    entries = catalog.entries
-    ranked_ids = None
-    if params.query:
-        queryset = session_model.objects.live().descendant_of(index_page).defer_streamfields()
+    query = params.query
+    kind = matching.backend_kind()
+    counts = None
+    operator = "and"
+    rated = params.effective_sort in (SORT_TOP_RATED, SORT_MOST_RATED)
+    if query and kind == matching.REMOTE:
+        from . import remote
+
         try:
-            ranked_ids, outcome.matched_any_word = match(queryset, params.query, catalog)
-        except SearchUnavailable:
+            with rollback_on_error():
+                return remote.run_search(scope, request, params, outcome)
+        except Exception:  # a backend outage or a query it refuses must not fail the page
+            logger.exception("The library search failed for %r", query.text)
             outcome.failed = True
-            outcome.notices.append(
-                _("Search is not available right now, so all sessions are shown.")
+    elif query:
+        model = scope.session_model
+        operator = "or" if params.known.all_words is False else "and"
+        ranks = matching.backend_ranks()
+        # When the backend ranks, its scores come with the candidates, and the page
+        # of results with the counts: the match is computed once for the request.
+        page = None
+        if ranks and params.effective_sort == SORT_RELEVANCE:
+            per_page = params.per_page or pmolib_settings.INDEX_PAGE_SIZE
+            page = ((params.page - 1) * per_page, per_page)
+
+        def counted(operator):
+            if page is not None:
+                found = matching.scored(scope.live_sessions(), query, operator)
+                return count_facets(scope, params, scored=found, page=page, prior=rated)
+            return count_facets(
+                scope,
+                params,
+                match=matching.matches(model, query, operator),
+                prior=rated,
+                name_terms=() if ranks else query.terms,
             )
-    if ranked_ids is None:
-        candidates = [entries[pk] for pk in catalog.newest]
-    else:
-        candidates = [entries[pk] for pk in ranked_ids if pk in entries]
-    if outcome.matched_any_word and candidates:
+
+        try:
+            with rollback_on_error():
+                counts = counted(operator)
+                if (
+                    not counts.without_filters
+                    and operator == "and"
+                    and several_parts(query)
+                    and params.known.all_words is None
+                ):
+                    # Nothing has all of the words: those with any of them.
+                    operator = "or"
+                    counts = counted(operator)
+        except Exception:  # a backend outage or a query it refuses must not fail the page
+            logger.exception("The library search failed for %r", query.text)
+            outcome.failed = True
+            counts = None
+    if outcome.failed:
+        outcome.notices.append(_("Search is not available right now, so all sessions are shown."))
+    sort = params.effective_sort if not outcome.failed else SORT_NEWEST
+    if counts is None:
+        counts = count_facets(scope, params, prior=sort in (SORT_TOP_RATED, SORT_MOST_RATED))
+    searched = bool(query) and not outcome.failed
+    outcome.matched_any_word = searched and operator == "or"
+    if outcome.matched_any_word and counts.without_filters:
         outcome.notices.append(_("No session has all of your words; these have some of them."))
 
-    results, counts = filter_and_count(candidates, params)
-    outcome.total = len(results)
-    outcome.without_filters = len(candidates)
-    outcome.facets = build_facets(catalog, params, counts)
-    outcome.selected = selected_filters(catalog, params)
-    outcome.clear_url = params.url(conference=(), theme=(), speaker=(), format=())
+    results = with_parent(scope.sessions()).filter(filter_q(params))
+    if searched:
+        results = results.filter(pk__in=matching.matches(scope.session_model, query, operator))
+    if sort == SORT_RELEVANCE and searched:
+        if matching.backend_ranks():
+            ranked = matching.ranked(scope.live_sessions(), query, operator)
+            results = scope.exclude_hidden(with_parent(ranked)).filter(filter_q(params))
+        else:
+            results = matching.library_ranking(
+                results,
+                query,
+                conferences=[(c.path, c.title) for c in counts.conferences.values()],
+                themes=list(counts.theme_names.items()),
+                speakers=counts.named_speakers,
+            )
+    elif sort in (SORT_TOP_RATED, SORT_MOST_RATED):
+        results = rating_sort(results, sort, counts)
+    else:
+        results = results.order_by(*matching.NEWEST)
+    prefetched = {}
+    if searched and counts.page and sort == SORT_RELEVANCE:
+        per_page = params.per_page or pmolib_settings.INDEX_PAGE_SIZE
+        start = (params.page - 1) * per_page
+        if start >= counts.total:  # the last page, as the paginator will show it
+            start = (counts.total - 1) // per_page * per_page
+        prefetched[start] = counts.page
+    return _finish(
+        outcome, params, counts, sort, _Results(counts.total, results, prefetched), scope, searched
+    )
 
-    sort = params.effective_sort if not outcome.failed else SORT_NEWEST
-    ratings = None
-    if sort in (SORT_TOP_RATED, SORT_MOST_RATED):
-        ratings = library_ratings(index_page)
-    results = sort_entries(results, sort, catalog, ratings)
+
+def _finish(outcome, params, counts, sort, results, scope, searched):
+    outcome.total = counts.total
+    outcome.without_filters = counts.without_filters
+    outcome.facets = build_facets(counts, params)
+    outcome.selected = selected_filters(params)
+    outcome.clear_url = params.url(conference=(), theme=(), speaker=(), format=())
     default_sort = SORT_RELEVANCE if params.query else SORT_NEWEST
     outcome.sort_options = [
         {
@@ -259,7 +269,6 @@ def run_search(index_page, request, params: SearchParams, catalog: Catalog, sess
         for value, label in SORTS.items()
         if value != SORT_RELEVANCE or params.query
     ]
-
     per_page = params.per_page or pmolib_settings.INDEX_PAGE_SIZE
     outcome.paginator = Paginator(results, per_page)
     outcome.page = page = outcome.paginator.get_page(params.page)
@@ -279,11 +288,10 @@ def run_search(index_page, request, params: SearchParams, catalog: Catalog, sess
     if page.has_next():
         outcome.next_url = params.url(page=page.next_page_number())
     outcome.results = load_results(
-        list(outcome.page.object_list),
-        catalog,
-        session_model,
-        params.query if outcome.searched else ParsedQuery(),
-        ratings,
+        list(page.object_list),
+        scope.session_model,
+        params.query if searched else ParsedQuery(),
+        counts.conferences,
     )
     return outcome
 
@@ -324,39 +332,53 @@ def pdf_snippet(query: ParsedQuery):
     return Subquery(texts, output_field=TextField())
 
 
-def load_results(entries, catalog: Catalog, session_model, query: ParsedQuery, ratings=None):
-    """The sessions of one results page, each with ``conference``, ``speaker_list``,
-    ``theme_name``, ``rating``, ``title_marked`` and ``excerpt`` (two queries)."""
-    from ..models import RatingSummary
-
-    if not entries:
+def load_results(ids, session_model, query: ParsedQuery, conferences=None):
+    """The sessions ``ids`` (in that order), each with ``conference`` (from
+    ``conferences``, parent path → ``Conference``), ``speaker_list``,
+    ``theme_name``, ``rating``, ``title_marked`` and ``excerpt``: one query (a
+    row per session and speaker)."""
+    if not ids:
         return []
-    ids = [entry.id for entry in entries]
     fields = [*LINK_FIELDS, "abstract", "has_recording", "has_handouts"]
     if query:
         fields += ["notes", "body"]
-    pages = session_model.objects.filter(pk__in=ids).only(*fields)
+    rows = (
+        session_model.objects.filter(pk__in=ids)
+        .only(*fields)
+        .annotate(
+            theme_name=models.F("theme__name"),
+            rating_count=models.F("pmolib_rating_summary__count"),
+            rating_total=models.F("pmolib_rating_summary__total"),
+            speaker_name=models.F("session_speakers__speaker__name"),
+            speaker_order=models.F("session_speakers__sort_order"),
+            speaker_link=models.F("session_speakers__pk"),
+        )
+        .order_by()
+    )
     if query:
-        pages = pages.annotate(pdf_snippet=pdf_snippet(query))
-    pages = pages.in_bulk()
-    if ratings is None:
-        ratings = {
-            page_id: (count, total)
-            for page_id, count, total in RatingSummary.objects.filter(
-                page_id__in=ids, count__gt=0
-            ).values_list("page_id", "count", "total")
-        }
+        rows = rows.annotate(pdf_snippet=pdf_snippet(query))
+    pages, speakers = {}, {}
+    for row in rows:
+        pages.setdefault(row.pk, row)
+        if row.speaker_name is not None:
+            speakers.setdefault(row.pk, []).append(
+                (row.speaker_order or 0, row.speaker_link, row.speaker_name)
+            )
+    conferences = conferences or {}
     pattern = terms_pattern(query.terms) if query else None
+    steplen = Page.steplen
     sessions = []
-    for entry in entries:
-        session = pages.get(entry.id)
-        if session is None:  # deleted since the catalog was read
+    for pk in ids:
+        session = pages.get(pk)
+        if session is None:  # deleted since its id was read
             continue
-        session.conference = catalog.conferences.get(entry.conference)
-        session.speaker_list = catalog.speaker_refs(entry)
-        session.theme_name = catalog.themes.get(entry.theme, "")
-        count, total = ratings.get(entry.id, (0, 0))
-        session.rating = Summary(count=count, total=total) if count else None
+        session.conference = conferences.get(session.path[:-steplen])
+        session.speaker_list = [
+            _Speaker(name) for _order, _link, name in sorted(speakers.get(pk, []))
+        ]
+        session.theme_name = session.theme_name or ""
+        count = session.rating_count or 0
+        session.rating = Summary(count=count, total=session.rating_total or 0) if count else None
         abstract = html_to_text(session.abstract)
         session.title_marked = mark(session.title, pattern)
         session.excerpt = None
@@ -375,3 +397,8 @@ def load_results(entries, catalog: Catalog, session_model, query: ParsedQuery, r
             session.excerpt = mark(lead(abstract), pattern)
         sessions.append(session)
     return sessions
+
+
+@dataclass(frozen=True)
+class _Speaker:
+    name: str

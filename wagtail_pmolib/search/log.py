@@ -79,7 +79,7 @@ def record_visitor_search(request, outcome) -> None:
         record_search(outcome.params.query, outcome.total)
 
 
-def search_extras(request, outcome, catalog) -> dict:
+def search_extras(request, outcome, scope) -> dict:
     """What a results page offers besides results: ``editors_picks`` (first page of
     a search) and, when nothing was found, ``popular_searches`` (text and address)."""
     query = outcome.params.query
@@ -92,7 +92,7 @@ def search_extras(request, outcome, catalog) -> dict:
             if text != query.normalised
         ]
     return {
-        "editors_picks": editors_picks(query, request, catalog=catalog) if first_page else [],
+        "editors_picks": editors_picks(query, request, scope=scope) if first_page else [],
         "popular_searches": popular,
     }
 
@@ -129,11 +129,12 @@ def popular_searches(limit=5, days=90) -> list[str]:
     return list(rows[:limit])
 
 
-def editors_picks(query: ParsedQuery, request, *, catalog=None) -> list[dict]:
+def editors_picks(query: ParsedQuery, request, *, scope=None) -> list[dict]:
     """The promoted results for this search (``wagtail.contrib.search_promotions``):
     ``{"title", "url", "description"}`` each. Pages not live, or that the visitor may
-    not view, are left out (``catalog``, the visitor's, answers for the library's
-    sessions without a query). Empty when search promotions are not installed."""
+    not view, are left out (``scope``, the visitor's ``LibraryScope``, answers for
+    pages below the library without a query). Empty when search promotions are not
+    installed."""
     if not query or not promotions_installed():
         return []
     from wagtail.contrib.search_promotions.models import SearchPromotion
@@ -150,8 +151,9 @@ def editors_picks(query: ParsedQuery, request, *, catalog=None) -> list[dict]:
         if page is not None:
             if not page.live:
                 continue
-            if catalog is not None and page.pk in catalog.entries:
-                pass  # a session of the library the visitor may view
+            if scope is not None and page.path.startswith(scope.index_page.path):
+                if not scope.allows(page.path):
+                    continue
             elif any(not r.accept_request(request) for r in page.get_view_restrictions()):
                 continue
             url = page.get_url(request)

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import pmolib_settings
-from .catalog import Catalog
 from .query import ParsedQuery, parse_query
+from .scope import KnownValues
 
 SORT_RELEVANCE = "relevance"
 SORT_NEWEST = "newest"
@@ -45,10 +45,8 @@ class SearchParams:
     page: int = 1
     per_page: int | None = None  # as asked for in the URL, already capped
     notices: list[str] = field(default_factory=list)
-
-    @property
-    def has_filters(self) -> bool:
-        return bool(self.conferences or self.themes or self.speakers or self.formats)
+    # The names (and conference paths, theme ids) of the chosen values; not in the URL.
+    known: KnownValues = field(default_factory=KnownValues, compare=False, repr=False)
 
     @property
     def effective_sort(self) -> str:
@@ -93,25 +91,29 @@ class SearchParams:
         return self.url(**{name: new})
 
 
-def _clean_values(values, convert, known, label, notices):
-    """Distinct known values; anything else is left out with one notice."""
-    found, bad = [], False
+def _read_values(values, convert):
+    """Distinct values that ``convert`` accepts, and whether any was refused."""
+    found, bad = [], len(values) > MAX_FILTER_VALUES
     for raw in values[:MAX_FILTER_VALUES]:
         try:
             value = convert(raw)
         except (TypeError, ValueError):
             bad = True
             continue
-        if value not in known:
-            bad = True
-        elif value not in found:
+        if value not in found:
             found.append(value)
-    if bad or len(values) > MAX_FILTER_VALUES:
-        notices.append(
-            _("A %(filter)s filter in the address was not recognised and is not applied.")
-            % {"filter": label}
-        )
-    return tuple(found)
+    return found, bad
+
+
+def _notice(label):
+    return _("A %(filter)s filter in the address was not recognised and is not applied.") % {
+        "filter": label
+    }
+
+
+def several_parts(query: ParsedQuery) -> bool:
+    """Whether matching all of the words differs from matching any of them."""
+    return len(query.phrases) + len(query.words) > 1
 
 
 def _whole_number(raw) -> int:
@@ -121,11 +123,15 @@ def _whole_number(raw) -> int:
     return int(raw)
 
 
-def parse_params(data, catalog: Catalog, *, default_page_size: int | None = None) -> SearchParams:
+def parse_params(data, scope) -> SearchParams:
     """Read a search from a ``QueryDict`` (``request.GET``), keeping what is valid.
 
     Nothing here raises: unknown ids, words where numbers belong, repeated and
-    negative values are left out, and the visitor gets a notice saying so.
+    negative values are left out, and the visitor gets a notice saying so. A
+    conference, theme or speaker is known when ``scope`` (a ``LibraryScope``, see
+    ``scope.py``) has a session of it the visitor may see: a private one's id is
+    treated like an id that does not exist. One query when the address has such
+    values, none otherwise.
     """
     notices: list[str] = []
     raw_q = data.get("q", "")
@@ -138,14 +144,23 @@ def parse_params(data, catalog: Catalog, *, default_page_size: int | None = None
     elif raw_q.strip() and not query:
         notices.append(_("Your search has no words to look for, so all sessions are shown."))
     params = SearchParams(query=query, notices=notices)
-    params.conferences = _clean_values(
-        data.getlist("conference"), _whole_number, catalog.conferences, _("conference"), notices
-    )
-    params.themes = _clean_values(data.getlist("theme"), str, catalog.themes, _("theme"), notices)
-    params.speakers = _clean_values(
-        data.getlist("speaker"), _whole_number, catalog.speakers, _("speaker"), notices
-    )
-    params.formats = _clean_values(data.getlist("format"), str, FORMATS, _("format"), notices)
+    conferences, bad_conference = _read_values(data.getlist("conference"), _whole_number)
+    themes, bad_theme = _read_values(data.getlist("theme"), str)
+    speakers, bad_speaker = _read_values(data.getlist("speaker"), _whole_number)
+    formats, bad_format = _read_values(data.getlist("format"), str)
+    # With several words, the same query also says whether to match all of them or any.
+    all_words_of = query if several_parts(query) else None
+    params.known = known = scope.known_values(conferences, themes, speakers, all_words_of)
+    for values, is_known, bad, label, name in (
+        (conferences, known.conferences, bad_conference, _("conference"), "conferences"),
+        (themes, known.themes, bad_theme, _("theme"), "themes"),
+        (speakers, known.speakers, bad_speaker, _("speaker"), "speakers"),
+        (formats, FORMATS, bad_format, _("format"), "formats"),
+    ):
+        kept = tuple(value for value in values if value in is_known)
+        setattr(params, name, kept)
+        if bad or len(kept) < len(values):
+            notices.append(_notice(label))
     sort = data.get("sort", "")
     if sort and sort not in SORTS:
         notices.append(_("The sort order in the address was not recognised."))

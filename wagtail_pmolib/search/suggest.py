@@ -4,69 +4,105 @@ from __future__ import annotations
 
 import logging
 
+from django.db import models
+from django.db.models.functions import Lower
+from wagtail.models import Page
+
 from ..conf import pmolib_settings
 from ..models.pages import LINK_FIELDS
-from .catalog import Catalog
-from .engine import matching_ids, rollback_on_error
+from . import matching
+from .engine import rollback_on_error
 from .params import SearchParams
 from .query import parse_query
+from .scope import LibraryScope
 
 logger = logging.getLogger(__name__)
 
 
-def suggest(index_page, request, text, catalog: Catalog, session_model) -> dict:
-    """Session titles and speakers for what a visitor is typing (``catalog`` is
-    the visitor's, as for ``run_search``).
+def suggest(scope: LibraryScope, request, text) -> dict:
+    """Session titles and speakers for what a visitor is typing, among the sessions
+    of ``scope`` (the visitor's, see ``scope.scope_for``).
 
     Titles come from the search backend's autocomplete (the last word may be
-    partly typed); speakers from the catalog, by the start of any of their names'
-    words. Only sessions the visitor may view, and speakers of such sessions.
+    partly typed), those with the words in their title first, then newest;
+    speakers by the start of any of their names' words, with the number of their
+    sessions the visitor may see. Three queries, whatever the number of sessions.
     """
+    from ..models.speakers import Speaker
+
     query = parse_query(text)
     limit = pmolib_settings.SEARCH_SUGGESTIONS
     found = {"query": query.text, "sessions": [], "speakers": []}
     if not query or not limit:
         return found
-    queryset = session_model.objects.live().descendant_of(index_page).defer_streamfields()
+    index_page = scope.index_page
     try:
         with rollback_on_error():
-            ids = matching_ids(queryset.autocomplete(" ".join(query.terms)))
+            pages = _titles(scope, query, limit)
     except Exception:  # a backend outage must not fail the endpoint
         logger.exception("Library autocomplete failed for %r", query.text)
-        ids = []
-    chosen = [pk for pk in ids if pk in catalog.entries][:limit]
-    if chosen:
-        pages = session_model.objects.filter(pk__in=chosen).only(*LINK_FIELDS).in_bulk()
-        for pk in chosen:
-            page = pages.get(pk)
-            if page is None:
-                continue
-            conference = catalog.conferences.get(catalog.entries[pk].conference)
+        pages = []
+    if pages:
+        steplen = Page.steplen
+        parents = dict(
+            Page.objects.filter(path__in={p.path[:-steplen] for p in pages}).values_list(
+                "path", "title"
+            )
+        )
+        for page in pages:
             found["sessions"].append(
                 {
                     "title": page.title,
                     "url": page.get_url(request),
-                    "conference": conference.title if conference else "",
+                    "conference": parents.get(page.path[:-steplen], ""),
                 }
             )
-    terms = [term.casefold() for term in query.terms]
-    sessions_by_speaker: dict[int, int] = {}
-    for entry in catalog.entries.values():
-        for speaker in entry.speakers:
-            sessions_by_speaker[speaker] = sessions_by_speaker.get(speaker, 0) + 1
+    names = Speaker.objects.annotate(_pmolib_words=matching.words_text("name"))
+    for term in query.terms:
+        names = names.filter(matching.starts_a_word("_pmolib_words", term, stemmed=False))
+    visible = scope.sessions().values("pk")
+    names = (
+        names.annotate(
+            _pmolib_sessions=models.Count(
+                "session_links", filter=models.Q(session_links__page_id__in=visible)
+            )
+        )
+        .filter(_pmolib_sessions__gt=0)
+        .order_by(Lower("name"), "pk")
+        .values_list("pk", "name", "_pmolib_sessions")[:limit]
+    )
     params = SearchParams()
-    for pk, speaker in catalog.speakers.items():
-        if pk not in sessions_by_speaker:
-            continue
-        words = speaker.name.casefold().split()
-        if all(any(word.startswith(term) for word in words) for term in terms):
-            found["speakers"].append(
-                {
-                    "name": speaker.name,
-                    "url": index_page.get_url(request) + params.url(speaker=(pk,)),
-                    "sessions": sessions_by_speaker[pk],
-                }
-            )
-            if len(found["speakers"]) >= limit:
-                break
+    for pk, name, sessions in names:
+        found["speakers"].append(
+            {
+                "name": name,
+                "url": index_page.get_url(request) + params.url(speaker=(pk,)),
+                "sessions": sessions,
+            }
+        )
     return found
+
+
+def _titles(scope, query, limit):
+    model = scope.session_model
+    if matching.backend_kind() == matching.REMOTE:
+        results = scope.live_sessions().filter(scope.hidden_q()).autocomplete(" ".join(query.terms))
+        return list(results[:limit])
+    sessions = scope.sessions().filter(pk__in=matching.autocomplete_matches(model, query))
+    sessions = sessions.alias(_pmolib_title_words=matching.words_text("title"))
+    in_title = sum(
+        (
+            models.Case(
+                models.When(matching.starts_a_word("_pmolib_title_words", term), then=1),
+                default=0,
+                output_field=models.IntegerField(),
+            )
+            for term in query.terms
+        ),
+        models.Value(0),
+    )
+    return list(
+        sessions.alias(_pmolib_in_title=in_title)
+        .order_by(models.F("_pmolib_in_title").desc(), *matching.NEWEST)
+        .only(*LINK_FIELDS)[:limit]
+    )
