@@ -1319,7 +1319,8 @@ class LibrarySearchTests(SearchTestCase):
         request.user = self.user
         request.session = self.client.session
         request.is_preview = True
-        context = self.library.get_context(request)
+        response = self.library.serve_preview(request, self.library.default_preview_mode)
+        context = response.context_data
         self.assertEqual(context["search"].total, 3)  # signed in: the members' session too
         self.assertEqual(SearchTerm.objects.count(), 0)
 

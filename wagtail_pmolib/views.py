@@ -28,6 +28,8 @@ from .feedback.settings import settings_for_request
 from .feedback.votes import FeedbackError, FeedbackUnavailable, parse, submit
 from .fragment_cache import article_keys
 from .models.mixins import is_feedback_route
+from .search import parse_params, run_search, suggest
+from .search.log import record_visitor_search, search_extras
 from .templatetags.wagtail_pmolib_tags import prefetch_fragments
 
 JSON_TYPES = ("application/json",)
@@ -240,14 +242,31 @@ def feedback_endpoint(request, path):
     return csrf_protect(serve)(request, full_path)
 
 
+def library_page_view(request, page, *args, **kwargs):
+    """A library page: the visitor's search (or browse) with its facets, results
+    and paging, from ``wagtail_pmolib.search``; counted in the search log."""
+    request.is_preview = getattr(request, "is_preview", False)
+    context = page.get_context(request, *args, **kwargs)
+    scope = page.get_search_scope(request)
+    search = run_search(scope, request, parse_params(request.GET, scope))
+    record_visitor_search(request, search)
+    context.update(
+        search=search,
+        sessions=search.results,
+        sessions_page=search.page,
+        paginator=search.paginator,
+        **search_extras(request, search, scope),
+        suggest_url=f"{page.get_url(request) or ''}{page.SUGGEST_ROUTE}/",
+    )
+    return TemplateResponse(request, page.get_template(request, *args, **kwargs), context)
+
+
 def suggest_view(request, index_page):
     """``GET {library.url}suggest/?q=…``: session titles and speakers as JSON.
 
     Answers 405 to anything but GET/HEAD and an empty list for an empty or
     wordless query; never stores anything.
     """
-    from .search import suggest
-
     if request.method not in ("GET", "HEAD"):
         response = JsonResponse({"error": _("Use GET.")}, status=405)
         response["Allow"] = "GET, HEAD"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
@@ -101,8 +102,10 @@ def prefetch_speakers(sessions):
 
 # --- Library index ---------------------------------------------------------
 
+SUGGEST_ROUTE = "suggest"
 
-class AbstractLibraryIndexPage(LibraryPageMixin, Page):
+
+class AbstractLibraryIndexPage(RoutablePageMixin, LibraryPageMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=ABSTRACT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -113,7 +116,7 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
         abstract = True
 
     # A path below the library that answers with search suggestions (JSON).
-    SUGGEST_ROUTE = "suggest"
+    SUGGEST_ROUTE = SUGGEST_ROUTE
 
     def get_session_model(self):
         """The page type the library lists and searches."""
@@ -127,43 +130,27 @@ class AbstractLibraryIndexPage(LibraryPageMixin, Page):
 
         return scope_for(self, request, self.get_session_model())
 
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        from ..views import library_page_view  # a page's route imports its view (DESIGN.md)
+
+        return library_page_view(request, self, *args, **kwargs)
+
+    @path(f"{SUGGEST_ROUTE}/", name="suggest")
+    def suggest_route(self, request):
+        from ..views import suggest_view
+
+        return suggest_view(request, self)
+
     def route(self, request, path_components):
+        # A child page whose slug is the route's is that page (as Wagtail routes
+        # children), not the suggestions.
         if (
             list(path_components) == [self.SUGGEST_ROUTE]
-            and not self.get_children().filter(slug=self.SUGGEST_ROUTE).exists()
+            and self.get_children().filter(slug=self.SUGGEST_ROUTE).exists()
         ):
-            from wagtail.url_routing import RouteResult
-
-            if not self.live:
-                raise Http404
-            return RouteResult(self, kwargs={"pmolib_suggest": True})
+            return super(RoutablePageMixin, self).route(request, path_components)
         return super().route(request, path_components)
-
-    def serve(self, request, *args, pmolib_suggest=False, **kwargs):
-        if pmolib_suggest:
-            from ..views import suggest_view
-
-            return suggest_view(request, self)
-        return super().serve(request, *args, **kwargs)
-
-    def get_context(self, request, *args, **kwargs):
-        from ..search import parse_params, run_search
-        from ..search.log import record_visitor_search, search_extras
-
-        context = super().get_context(request, *args, **kwargs)
-        scope = self.get_search_scope(request)
-        params = parse_params(request.GET, scope)
-        search = run_search(scope, request, params)
-        record_visitor_search(request, search)
-        context.update(
-            search=search,
-            sessions=search.results,
-            sessions_page=search.page,
-            paginator=search.paginator,
-            **search_extras(request, search, scope),
-            suggest_url=f"{self.get_url(request) or ''}{self.SUGGEST_ROUTE}/",
-        )
-        return context
 
 
 class LibraryIndexPage(AbstractLibraryIndexPage):
