@@ -7,6 +7,7 @@ and suggestions).
 """
 
 import datetime
+import re
 
 import pytest
 from django.db import connection, transaction
@@ -220,3 +221,78 @@ def test_versions_move_only_after_the_transaction_commits(transactional_site_roo
         library.save_revision().publish()
     assert read_versions([scope])[scope] > committed
     assert ContentVersion.objects.filter(scope=scope).count() == 1
+
+
+# --- Holes found in review ------------------------------------------------------------
+
+
+def test_moving_a_session_to_another_library_invalidates_the_library_it_left(
+    sessions, library, site_root
+):
+    from wagtail_pmolib.models import LibraryIndexPage
+
+    other_library = site_root.add_child(
+        instance=LibraryIndexPage(title="Other library", slug="other-library")
+    )
+    elsewhere = ConferencePage(title="Elsewhere 2023", slug="elsewhere-2023")
+    other_library.add_child(instance=elsewhere)
+    elsewhere.save_revision().publish()
+    left, arrived = library_version(library), library_version(other_library)
+    Page.objects.get(pk=sessions["E"].pk).move(elsewhere, pos="last-child")
+    assert library_version(other_library) != arrived  # listed there now…
+    assert library_version(library) != left  # …and no longer here
+
+
+def test_deleting_a_speakers_photo_invalidates_the_sessions_showing_it(
+    sessions, library, make_image, speaker
+):
+    photo = make_image("Portrait")
+    speaker.photo = photo
+    speaker.save()
+    before = snapshot(sessions, library)
+    photo.delete()  # Speaker.photo is SET_NULL: an UPDATE without signals
+    found = changed(before, snapshot(sessions, library))
+    assert set(found) == {"A", "B", "C", "D", "library"}
+
+
+def test_a_change_whose_scopes_cannot_be_worked_out_still_reaches_every_process(
+    sessions, library, monkeypatch
+):
+    def broken(pending):
+        raise RuntimeError("too many SQL variables")
+
+    monkeypatch.setattr(invalidation, "_resolve", broken)
+    before = snapshot(sessions, library)
+    bravo = sessions["B"]
+    bravo.title = "Bravo, retitled"
+    bravo.save_revision().publish()
+    found = changed(before, snapshot(sessions, library))
+    assert set(found) == {*"ABCDE", "library"}  # everything, rather than nothing
+
+
+def test_group_restriction_changed_from_the_group_side(sessions, library):
+    from django.contrib.auth.models import Group
+
+    bravo = sessions["B"]
+    restriction = PageViewRestriction.objects.create(
+        page=bravo, restriction_type=PageViewRestriction.GROUPS
+    )
+    staff = Group.objects.create(name="Staff")
+    before = library_version(library)
+    staff.pageviewrestriction_set.add(restriction)  # from the group's side
+    assert library_version(library) != before
+
+
+def test_an_emptied_version_table_never_brings_back_an_old_article(client, sessions):
+    def heading():
+        html = client.get(alpha.url).content.decode()
+        return re.search(r'<h1 id="pmolib-title".*?</h1>', html, re.S).group(0)
+
+    alpha = sessions["A"]
+    ContentVersion.objects.all().delete()
+    assert "Alpha" in heading()  # cached under versions never bumped
+    Page.objects.filter(pk=alpha.pk).update(title="Alpha, changed without signals")
+    invalidation.invalidate_everything()
+    assert "changed without signals" in heading()
+    ContentVersion.objects.all().delete()  # e.g. a reset, or a copy of the database
+    assert "changed without signals" in heading()

@@ -103,10 +103,16 @@ class _Pending:
         if self.flushed:
             return
         self.flushed = True
+        from .models.versions import bump_versions
+
         try:
             scopes = self.scopes | _resolve(self)
-            from .models.versions import bump_versions
-
+        except Exception:
+            # Scoping failed (a database error, a change too large to look up):
+            # every cached thing is stale rather than none.
+            logger.exception("Could not work out which cached library content changed")
+            scopes = {TREE}
+        try:
             bump_versions(scopes)
         except Exception:
             # Never fail the request that committed the change; caches still
@@ -192,6 +198,17 @@ def image_changed(image_id) -> None:
     _record(lambda p: p.images.add(image_id))
 
 
+def image_deleting(image_id) -> None:
+    """The image ``image_id`` is being deleted (called before the row goes):
+    speakers whose photo it is lose it with an ``UPDATE`` that sends no signal,
+    so they are looked up now."""
+    from .models import Speaker
+
+    speakers = set(Speaker.objects.filter(photo_id=image_id).values_list("pk", flat=True))
+    if speakers:
+        _record(lambda p: p.speakers.update(speakers))
+
+
 def collection_privacy_changed(collection_id) -> None:
     _record(lambda p: p.collections.add(collection_id))
 
@@ -244,7 +261,11 @@ def _resolve(pending: _Pending) -> set[str]:
     # The changed pages' ancestors (their conference, their library) and the
     # libraries inside subtrees that changed as a whole, in one query.
     ancestors = {path[:i] for _, path, _, _ in events for i in range(steplen, len(path), steplen)}
-    ancestors |= pending.old_parents
+    # Where moved pages were: the old parent and its ancestors (the library a
+    # session or conference left lists it no longer).
+    ancestors |= {
+        path[:i] for path in pending.old_parents for i in range(steplen, len(path) + 1, steplen)
+    }
     subtrees = [path for _, path, what, role in events if role != "session" and what - {CONTENT}]
     found = Page.objects.filter(path__in=ancestors)
     if subtrees:

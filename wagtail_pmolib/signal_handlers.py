@@ -83,13 +83,35 @@ def view_restriction_changed(sender, instance, **kwargs):
     invalidation.page_id_changed(instance.page_id, invalidation.VISIBILITY)
 
 
-def view_restriction_groups_changed(sender, instance, action, **kwargs):
-    if action.startswith("post_"):
-        invalidation.page_id_changed(instance.page_id, invalidation.VISIBILITY)
+def _restrictions_of_m2m_change(instance, action, reverse, pk_set, model):
+    """The view restrictions whose groups changed, for a change made from either
+    side (``restriction.groups.add(…)`` or ``group.pageviewrestriction_set.add(…)``),
+    or ``[]`` for the half of the change that does not report it."""
+    if not reverse:
+        return [instance] if action.startswith("post_") else []
+    if action == "pre_clear":  # afterwards the group's restrictions are gone
+        return list(model.objects.filter(groups=instance))
+    if action in ("post_add", "post_remove"):
+        return list(model.objects.filter(pk__in=pk_set or ()))
+    return []
+
+
+def view_restriction_groups_changed(sender, instance, action, reverse=False, **kwargs):
+    for restriction in _restrictions_of_m2m_change(
+        instance, action, reverse, kwargs.get("pk_set"), kwargs["model"]
+    ):
+        invalidation.page_id_changed(restriction.page_id, invalidation.VISIBILITY)
 
 
 def collection_restriction_changed(sender, instance, **kwargs):
     invalidation.collection_privacy_changed(instance.collection_id)
+
+
+def collection_restriction_groups_changed(sender, instance, action, reverse=False, **kwargs):
+    for restriction in _restrictions_of_m2m_change(
+        instance, action, reverse, kwargs.get("pk_set"), kwargs["model"]
+    ):
+        invalidation.collection_privacy_changed(restriction.collection_id)
 
 
 def session_speaker_changed(sender, instance, raw=False, **kwargs):
@@ -120,6 +142,10 @@ def document_changed(sender, instance, raw=False, update_fields=None, **kwargs):
 def image_changed(sender, instance, raw=False, update_fields=None, **kwargs):
     if not raw and not (update_fields and set(update_fields) <= FILE_METADATA):
         invalidation.image_changed(instance.pk)
+
+
+def image_deleting(sender, instance, **kwargs):
+    invalidation.image_deleting(instance.pk)
 
 
 def site_changed(sender, instance, raw=False, **kwargs):
@@ -182,7 +208,10 @@ def register_invalidation_handlers():
         connect(signal, site_changed, Site)
         connect(signal, feedback_settings_changed, FeedbackSettings)
     connect(m2m_changed, view_restriction_groups_changed, PageViewRestriction.groups.through)
-    connect(m2m_changed, collection_restriction_changed, CollectionViewRestriction.groups.through)
+    connect(
+        m2m_changed, collection_restriction_groups_changed, CollectionViewRestriction.groups.through
+    )
+    connect(pre_delete, image_deleting, get_image_model())
 
 
 def register_signal_handlers():

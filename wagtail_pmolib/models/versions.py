@@ -34,14 +34,30 @@ class ContentVersion(models.Model):
 def read_versions(scopes, *, also=None) -> dict[str, int]:
     """``{scope: version}`` for ``scopes`` and the scopes that the queryset
     ``also`` yields (a single-column queryset of scope names), in one query.
-    A scope never bumped has version 0."""
+    A scope never bumped has version 0; ``EPOCH`` always has one."""
     scopes = list(scopes)
     condition = models.Q(scope__in=scopes)
     if also is not None:
         condition |= models.Q(scope__in=also)
-    found = dict.fromkeys(scopes, 0)
-    found.update(ContentVersion.objects.filter(condition).values_list("scope", "version"))
-    return found
+    stored = dict(ContentVersion.objects.filter(condition).values_list("scope", "version"))
+    if EPOCH in scopes and EPOCH not in stored:
+        stored[EPOCH] = _start_epoch()
+    return {**dict.fromkeys(scopes, 0), **stored}
+
+
+# Read with every key (the article's, the catalog's, the feedback settings'). A
+# scope never bumped reads 0, so if the table is emptied (a reset, a copy of
+# another database) every such scope reads 0 again: entries a cache still holds
+# from before its first bump would be served as current. This row is made anew
+# from the clock whenever it is missing, so keys made before never come back.
+EPOCH = "tree"
+
+
+def _start_epoch() -> int:
+    ContentVersion.objects.bulk_create(
+        [ContentVersion(scope=EPOCH, version=time.time_ns() // 1000)], ignore_conflicts=True
+    )
+    return ContentVersion.objects.get(scope=EPOCH).version
 
 
 def request_versions(request, scopes, *, also=None) -> dict[str, int]:
