@@ -296,3 +296,49 @@ def test_an_emptied_version_table_never_brings_back_an_old_article(client, sessi
     assert "changed without signals" in heading()
     ContentVersion.objects.all().delete()  # e.g. a reset, or a copy of the database
     assert "changed without signals" in heading()
+
+
+@pytest.mark.parametrize("change", ["move", "slug", "delete"])
+def test_an_article_linking_to_a_page_that_moves_or_goes_is_invalidated(
+    client, sessions, library, change
+):
+    def link_in_notes():
+        html = client.get(alpha.url).content.decode()
+        notes = re.search(r'class="pmolib-section pmolib-section--notes".*?</section>', html, re.S)
+        return re.search(r"<a[^>]*>Echo's session</a>", notes.group(0)).group(0)
+
+    alpha, echo = sessions["A"], sessions["E"]
+    alpha.notes = f'<p>See also <a linktype="page" id="{echo.pk}">Echo\'s session</a>.</p>'
+    alpha.save_revision().publish()
+    assert f'href="{echo.url}"' in link_in_notes()
+    before = snapshot(sessions, library)
+    if change == "move":
+        Page.objects.get(pk=echo.pk).move(sessions["A"].get_parent(), pos="last-child")
+    elif change == "slug":
+        echo = Page.objects.get(pk=echo.pk).specific
+        echo.slug = "echo-renamed"
+        echo.save_revision().publish()
+    else:
+        Page.objects.get(pk=echo.pk).delete()
+    echo_url = Page.objects.get(pk=echo.pk).url if change != "delete" else None
+    link = link_in_notes()
+    assert (f'href="{echo_url}"' in link) if echo_url else ("href" not in link)
+    assert keys(sessions["B"])["main"] == before[0]["B"]["main"]  # scoped: not every article
+
+
+def test_deleting_a_handout_document_or_picture_invalidates_the_pages_using_it(
+    sessions, library, make_document, make_image
+):
+    document, cover = make_document("Handout of Alpha"), make_image("Cover")
+    alpha = sessions["A"]
+    alpha.body = [("handout", {"document": document, "title": "", "description": ""})]
+    alpha.save_revision().publish()
+    bravo = sessions["B"]
+    bravo.body = [("handout", {"document": make_document(), "cover": cover})]
+    bravo.save_revision().publish()
+    before = snapshot(sessions, library)
+    document.delete()  # Wagtail drops the references to it as it goes
+    assert changed(before, snapshot(sessions, library)) == {"A": ("main", "rest")}
+    before = snapshot(sessions, library)
+    cover.delete()
+    assert changed(before, snapshot(sessions, library)) == {"B": ("main", "rest")}

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -161,10 +161,19 @@ def page_id_changed(page_id, what: str) -> None:
 
 
 def page_deleted(page) -> None:
-    """``page`` is being deleted (called before the row goes)."""
-    if page.path:
-        role = page_role(page)
-        _record(lambda p: p.deleted.__setitem__(page.path, (page.pk, role)))
+    """``page`` is being deleted (called before the row goes, once for each
+    page of a deleted subtree). Articles linking to it (rich text, page
+    choosers) are looked up now: Wagtail drops references to what it deletes."""
+    if not page.path:
+        return
+    role = page_role(page)
+
+    def change(pending):
+        if not any(page.path.startswith(done) for done in pending.deleted):
+            pending.scopes.update(map(page_scope, _pages_linking_to_pages_under([page.path])))
+        pending.deleted[page.path] = (page.pk, role)
+
+    _record(change)
 
 
 def page_moved(page, old_parent_path: str) -> None:
@@ -194,6 +203,17 @@ def document_changed(document_id) -> None:
     _record(lambda p: p.documents.add(document_id))
 
 
+def document_deleting(document_id) -> None:
+    """The document ``document_id`` is being deleted (called before the row
+    goes): the pages showing it are looked up now, while Wagtail's references
+    to it still exist."""
+    from wagtail.documents import get_document_model
+
+    pages = _pages_referencing(get_document_model(), [document_id])
+    if pages:
+        _record(lambda p: p.scopes.update(map(page_scope, pages)))
+
+
 def image_changed(image_id) -> None:
     _record(lambda p: p.images.add(image_id))
 
@@ -201,12 +221,20 @@ def image_changed(image_id) -> None:
 def image_deleting(image_id) -> None:
     """The image ``image_id`` is being deleted (called before the row goes):
     speakers whose photo it is lose it with an ``UPDATE`` that sends no signal,
-    so they are looked up now."""
+    and Wagtail drops the references to it, so both are looked up now."""
+    from wagtail.images import get_image_model
+
     from .models import Speaker
 
     speakers = set(Speaker.objects.filter(photo_id=image_id).values_list("pk", flat=True))
-    if speakers:
-        _record(lambda p: p.speakers.update(speakers))
+    pages = _pages_referencing(get_image_model(), [image_id])
+
+    def change(pending):
+        pending.speakers.update(speakers)
+        pending.scopes.update(map(page_scope, pages))
+
+    if speakers or pages:
+        _record(change)
 
 
 def collection_privacy_changed(collection_id) -> None:
@@ -297,6 +325,10 @@ def _resolve(pending: _Pending) -> set[str]:
             speakers_of.append(Q(page__path__startswith=path))
             if MOVED in what and _has_sessions_below(path, roles["session"]):
                 scopes.add(TREE)  # the address of every session below changed
+    # Articles linking to a moved page or one below it show its old address.
+    moved = [path for _, path, what, _ in events if MOVED in what]
+    if moved and TREE not in scopes:
+        scopes.update(map(page_scope, _pages_linking_to_pages_under(moved)))
     if speakers_of:
         condition = speakers_of[0]
         for other in speakers_of[1:]:
@@ -313,10 +345,9 @@ def _resolve(pending: _Pending) -> set[str]:
 def _pages_showing(pending: _Pending, scopes: set) -> tuple[set[int], set[int]]:
     """Ids of the pages that show the changed speakers, and of those that show
     the changed documents and images (handouts, captions, covers, posters)."""
-    from django.contrib.contenttypes.models import ContentType
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
-    from wagtail.models import Collection, Page, ReferenceIndex
+    from wagtail.models import Collection
 
     from .models import SessionSpeaker, Speaker
 
@@ -342,18 +373,42 @@ def _pages_showing(pending: _Pending, scopes: set) -> tuple[set[int], set[int]]:
             )
     targets = [(get_document_model(), documents), (get_image_model(), pending.images)]
     for model, pks in targets:
-        if not pks:
-            continue
-        file_pages |= {
-            int(pk)
-            for pk in ReferenceIndex.objects.filter(
-                base_content_type=ContentType.objects.get_for_model(Page),
-                to_content_type=ContentType.objects.get_for_model(model),
-                to_object_id__in=[str(pk) for pk in pks],
-            ).values_list("object_id", flat=True)
-            if str(pk).isdigit()
-        }
+        if pks:
+            file_pages |= _pages_referencing(model, [str(pk) for pk in pks])
     return speaker_pages, file_pages
+
+
+def _pages_referencing(model, ids) -> set[int]:
+    """Ids of the pages whose content refers to the ``model`` objects ``ids``
+    (a list, or a single-column queryset of ids as text), per Wagtail's
+    reference index."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page, ReferenceIndex
+
+    if not isinstance(ids, models.QuerySet):
+        ids = [str(pk) for pk in ids]
+    return {
+        int(pk)
+        for pk in ReferenceIndex.objects.filter(
+            base_content_type=ContentType.objects.get_for_model(Page),
+            to_content_type=ContentType.objects.get_for_model(model),
+            to_object_id__in=ids,
+        ).values_list("object_id", flat=True)
+        if str(pk).isdigit()
+    }
+
+
+def _pages_linking_to_pages_under(paths) -> set[int]:
+    """Ids of the pages linking to a page at or below one of ``paths``."""
+    from django.db.models.functions import Cast
+    from wagtail.models import Page
+
+    targets = (
+        Page.objects.filter(any_of("path__startswith", paths))
+        .annotate(text_id=Cast("pk", models.CharField()))
+        .values("text_id")
+    )
+    return _pages_referencing(Page, targets)
 
 
 def any_of(lookup, values):

@@ -148,6 +148,10 @@ def image_deleting(sender, instance, **kwargs):
     invalidation.image_deleting(instance.pk)
 
 
+def document_deleting(sender, instance, **kwargs):
+    invalidation.document_deleting(instance.pk)
+
+
 def site_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         invalidation.invalidate_everything()
@@ -212,6 +216,7 @@ def register_invalidation_handlers():
         m2m_changed, collection_restriction_groups_changed, CollectionViewRestriction.groups.through
     )
     connect(pre_delete, image_deleting, get_image_model())
+    connect(pre_delete, document_deleting, get_document_model())
 
 
 def register_signal_handlers():
