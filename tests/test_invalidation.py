@@ -342,3 +342,20 @@ def test_deleting_a_handout_document_or_picture_invalidates_the_pages_using_it(
     before = snapshot(sessions, library)
     cover.delete()
     assert changed(before, snapshot(sessions, library)) == {"B": ("main", "rest")}
+
+
+def test_a_theme_edit_reaches_a_session_moved_away_from_its_conference(
+    sessions, library, conference
+):
+    # Moved to another conference, Echo keeps the theme it had in 2021.
+    theme = conference.themes.first()
+    echo = sessions["E"]
+    echo.theme = theme
+    echo.save_revision().publish()
+    before = snapshot(sessions, library)
+    theme.name = "PMO Services, renamed"
+    theme.save()
+    assert "E" in changed(before, snapshot(sessions, library))
+    before = snapshot(sessions, library)
+    theme.delete()  # session.theme is SET_NULL: an UPDATE without signals
+    assert "E" in changed(before, snapshot(sessions, library))

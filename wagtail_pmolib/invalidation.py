@@ -195,6 +195,37 @@ def session_speaker_changed(page_id, speaker_id) -> None:
     _record(change)
 
 
+def theme_changed(theme) -> None:
+    """A conference theme was renamed, added or is being deleted (called before
+    the row goes: sessions lose a deleted theme with an ``UPDATE`` that sends no
+    signal). Its conference's sessions show it, and so does any session moved
+    to another conference with it."""
+    from .models import AbstractSessionPage
+
+    sessions = set()
+    for relation in type(theme)._meta.related_objects:
+        if theme.pk is not None and issubclass(relation.related_model, AbstractSessionPage):
+            sessions |= set(
+                relation.related_model.objects.filter(**{relation.field.name: theme.pk})
+                .exclude(path__startswith=_path_of(theme.page_id))
+                .values_list("pk", flat=True)
+            )
+
+    def change(pending):
+        if theme.page_id is not None:
+            pending.pages.setdefault(theme.page_id, set()).add(CONTENT)
+        for pk in sessions:
+            pending.pages.setdefault(pk, set()).add(SHOWS)
+
+    _record(change)
+
+
+def _path_of(page_id) -> str:
+    from wagtail.models import Page
+
+    return Page.objects.filter(pk=page_id).values_list("path", flat=True).first() or "-"
+
+
 def speaker_changed(speaker_id) -> None:
     _record(lambda p: p.speakers.add(speaker_id))
 

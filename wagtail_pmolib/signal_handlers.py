@@ -121,7 +121,7 @@ def session_speaker_changed(sender, instance, raw=False, **kwargs):
 
 def theme_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        invalidation.page_id_changed(instance.page_id, invalidation.CONTENT)
+        invalidation.theme_changed(instance)
 
 
 def speaker_changed(sender, instance, raw=False, **kwargs):
@@ -205,7 +205,6 @@ def register_invalidation_handlers():
         connect(signal, view_restriction_changed, PageViewRestriction)
         connect(signal, collection_restriction_changed, CollectionViewRestriction)
         connect(signal, session_speaker_changed, SessionSpeaker)
-        connect(signal, theme_changed, ConferenceTheme)
         connect(signal, speaker_changed, Speaker)
         connect(signal, document_changed, get_document_model())
         connect(signal, image_changed, get_image_model())
@@ -216,6 +215,9 @@ def register_invalidation_handlers():
         m2m_changed, collection_restriction_groups_changed, CollectionViewRestriction.groups.through
     )
     connect(pre_delete, image_deleting, get_image_model())
+    # Saved, and about to be deleted: sessions lose a deleted theme without a signal.
+    connect(post_save, theme_changed, ConferenceTheme)
+    connect(pre_delete, theme_changed, ConferenceTheme)
     connect(pre_delete, document_deleting, get_document_model())
 
 
