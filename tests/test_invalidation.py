@@ -359,3 +359,17 @@ def test_a_theme_edit_reaches_a_session_moved_away_from_its_conference(
     before = snapshot(sessions, library)
     theme.delete()  # session.theme is SET_NULL: an UPDATE without signals
     assert "E" in changed(before, snapshot(sessions, library))
+
+
+def test_content_loaded_from_a_fixture_reaches_every_process(sessions, library, tmp_path):
+    from django.core import serializers
+    from django.core.management import call_command
+
+    alpha = Page.objects.get(pk=sessions["A"].pk)
+    alpha.title = "Alpha, as loaded"
+    fixture = tmp_path / "alpha.json"
+    fixture.write_text(serializers.serialize("json", [alpha]))
+    before = snapshot(sessions, library)
+    call_command("loaddata", str(fixture), verbosity=0)  # saves with raw=True
+    found = changed(before, snapshot(sessions, library))
+    assert "main" in found.get("A", ()) and found.get("library")

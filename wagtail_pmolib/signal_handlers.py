@@ -53,8 +53,19 @@ def recount_feedback_summary(sender, instance, **kwargs):
 # --- What changed, for the caches (see invalidation.py) -------------------------------
 
 
+def _loaded(raw) -> bool:
+    """Saved by ``loaddata`` (``raw``): a fixture can change anything, and the rows
+    it relates to may not be loaded yet, so every cached thing is stale."""
+    if raw:
+        invalidation.invalidate_everything()
+    return raw
+
+
+
 def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw or (update_fields is not None and set(update_fields) <= invalidation.DRAFT_FIELDS):
+    if _loaded(raw) or (
+        update_fields is not None and set(update_fields) <= invalidation.DRAFT_FIELDS
+    ):
         return  # a draft, a lock, a schedule: nothing a visitor sees
     invalidation.page_changed(instance, invalidation.CONTENT)
 
@@ -115,17 +126,17 @@ def collection_restriction_groups_changed(sender, instance, action, reverse=Fals
 
 
 def session_speaker_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+    if not _loaded(raw):
         invalidation.session_speaker_changed(instance.page_id, instance.speaker_id)
 
 
 def theme_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+    if not _loaded(raw):
         invalidation.theme_changed(instance)
 
 
 def speaker_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+    if not _loaded(raw):
         invalidation.speaker_changed(instance.pk)
 
 
@@ -135,12 +146,12 @@ FILE_METADATA = frozenset({"file_size", "file_hash"})
 
 
 def document_changed(sender, instance, raw=False, update_fields=None, **kwargs):
-    if not raw and not (update_fields and set(update_fields) <= FILE_METADATA):
+    if not _loaded(raw) and not (update_fields and set(update_fields) <= FILE_METADATA):
         invalidation.document_changed(instance.pk)
 
 
 def image_changed(sender, instance, raw=False, update_fields=None, **kwargs):
-    if not raw and not (update_fields and set(update_fields) <= FILE_METADATA):
+    if not _loaded(raw) and not (update_fields and set(update_fields) <= FILE_METADATA):
         invalidation.image_changed(instance.pk)
 
 
@@ -153,13 +164,13 @@ def document_deleting(sender, instance, **kwargs):
 
 
 def site_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+    if not _loaded(raw):
         invalidation.invalidate_everything()
 
 
 def feedback_settings_changed(sender, instance, raw=False, created=False, **kwargs):
     # A row created on first use holds the defaults every process already applied.
-    if not raw and not created:
+    if not _loaded(raw) and not created:
         invalidation.feedback_settings_changed(instance.site_id)
 
 
