@@ -373,3 +373,20 @@ def test_content_loaded_from_a_fixture_reaches_every_process(sessions, library, 
     call_command("loaddata", str(fixture), verbosity=0)  # saves with raw=True
     found = changed(before, snapshot(sessions, library))
     assert "main" in found.get("A", ()) and found.get("library")
+
+
+@pytest.mark.django_db(databases=["default", "versions"])
+def test_versions_kept_in_another_database_move_after_the_content_commits(
+    sessions, library, settings
+):
+    settings.DATABASE_ROUTERS = ["tests.routers.VersionsElsewhere"]
+    scope = invalidation.page_scope(sessions["B"].pk)
+    start = read_versions([scope])[scope]
+    with transaction.atomic():  # the content's transaction, on default
+        bravo = sessions["B"]
+        bravo.title = "Bravo, retitled"
+        bravo.save_revision().publish()
+        # Another process reading the versions now would cache the old article
+        # under the new version, for good.
+        assert read_versions([scope])[scope] == start
+    assert read_versions([scope])[scope] != start

@@ -120,10 +120,13 @@ class _Pending:
             logger.exception("Could not record which cached library content changed")
 
 
-def _record(change) -> None:
-    """Apply ``change`` to the current transaction's pending changes, which are
-    flushed once after it commits (at once outside a transaction)."""
-    using = router.db_for_write(_version_model())
+def _record(change, using=None) -> None:
+    """Apply ``change`` to the pending changes of the transaction that wrote it
+    on database ``using`` (where the versions are kept if not given); they are
+    flushed once after it commits (at once outside a transaction). With several
+    databases, the versions move only after the content's own transaction
+    commits, wherever the versions are kept."""
+    using = using or router.db_for_write(_version_model())
     connection = connections[using]
     if not connection.in_atomic_block:
         pending = _Pending()
@@ -151,13 +154,13 @@ def _version_model():
 def page_changed(page, what: str) -> None:
     """``page`` (any page type) was published, unpublished, moved, restricted…"""
     if page.pk is not None:
-        _record(lambda p: p.pages.setdefault(page.pk, set()).add(what))
+        _record(lambda p: p.pages.setdefault(page.pk, set()).add(what), using=page._state.db)
 
 
-def page_id_changed(page_id, what: str) -> None:
+def page_id_changed(page_id, what: str, using=None) -> None:
     """The page with id ``page_id`` changed (a view restriction, a theme…)."""
     if page_id is not None:
-        _record(lambda p: p.pages.setdefault(page_id, set()).add(what))
+        _record(lambda p: p.pages.setdefault(page_id, set()).add(what), using=using)
 
 
 def page_deleted(page) -> None:
@@ -173,7 +176,7 @@ def page_deleted(page) -> None:
             pending.scopes.update(map(page_scope, _pages_linking_to_pages_under([page.path])))
         pending.deleted[page.path] = (page.pk, role)
 
-    _record(change)
+    _record(change, using=page._state.db)
 
 
 def page_moved(page, old_parent_path: str) -> None:
@@ -182,17 +185,17 @@ def page_moved(page, old_parent_path: str) -> None:
         if old_parent_path:
             pending.old_parents.add(old_parent_path)
 
-    _record(change)
+    _record(change, using=page._state.db)
 
 
-def session_speaker_changed(page_id, speaker_id) -> None:
+def session_speaker_changed(page_id, speaker_id, using=None) -> None:
     """A speaker was added to or removed from a published session."""
 
     def change(pending):
         pending.pages.setdefault(page_id, set()).add(CONTENT)
         pending.scopes.add(speaker_scope(speaker_id))
 
-    _record(change)
+    _record(change, using=using)
 
 
 def theme_changed(theme) -> None:
@@ -217,7 +220,7 @@ def theme_changed(theme) -> None:
         for pk in sessions:
             pending.pages.setdefault(pk, set()).add(SHOWS)
 
-    _record(change)
+    _record(change, using=theme._state.db)
 
 
 def _path_of(page_id) -> str:
@@ -226,15 +229,15 @@ def _path_of(page_id) -> str:
     return Page.objects.filter(pk=page_id).values_list("path", flat=True).first() or "-"
 
 
-def speaker_changed(speaker_id) -> None:
-    _record(lambda p: p.speakers.add(speaker_id))
+def speaker_changed(speaker_id, using=None) -> None:
+    _record(lambda p: p.speakers.add(speaker_id), using=using)
 
 
-def document_changed(document_id) -> None:
-    _record(lambda p: p.documents.add(document_id))
+def document_changed(document_id, using=None) -> None:
+    _record(lambda p: p.documents.add(document_id), using=using)
 
 
-def document_deleting(document_id) -> None:
+def document_deleting(document_id, using=None) -> None:
     """The document ``document_id`` is being deleted (called before the row
     goes): the pages showing it are looked up now, while Wagtail's references
     to it still exist."""
@@ -242,14 +245,14 @@ def document_deleting(document_id) -> None:
 
     pages = _pages_referencing(get_document_model(), [document_id])
     if pages:
-        _record(lambda p: p.scopes.update(map(page_scope, pages)))
+        _record(lambda p: p.scopes.update(map(page_scope, pages)), using=using)
 
 
-def image_changed(image_id) -> None:
-    _record(lambda p: p.images.add(image_id))
+def image_changed(image_id, using=None) -> None:
+    _record(lambda p: p.images.add(image_id), using=using)
 
 
-def image_deleting(image_id) -> None:
+def image_deleting(image_id, using=None) -> None:
     """The image ``image_id`` is being deleted (called before the row goes):
     speakers whose photo it is lose it with an ``UPDATE`` that sends no signal,
     and Wagtail drops the references to it, so both are looked up now."""
@@ -265,21 +268,23 @@ def image_deleting(image_id) -> None:
         pending.scopes.update(map(page_scope, pages))
 
     if speakers or pages:
-        _record(change)
+        _record(change, using=using)
 
 
-def collection_privacy_changed(collection_id) -> None:
-    _record(lambda p: p.collections.add(collection_id))
+def collection_privacy_changed(collection_id, using=None) -> None:
+    _record(lambda p: p.collections.add(collection_id), using=using)
 
 
-def feedback_settings_changed(site_id) -> None:
-    _record(lambda p: p.scopes.add(settings_scope(site_id)))
+def feedback_settings_changed(site_id, using=None) -> None:
+    _record(lambda p: p.scopes.add(settings_scope(site_id)), using=using)
 
 
-def invalidate_everything() -> None:
+def invalidate_everything(using=None) -> None:
     """Make every process re-read everything the library caches: call it after
-    changing content without signals (bulk inserts, raw SQL, ``QuerySet.update``)."""
-    _record(lambda p: p.scopes.add(TREE))
+    changing content without signals (bulk inserts, raw SQL, ``QuerySet.update``).
+    With several databases, ``using`` names the one the content was written to:
+    the versions move once its transaction commits."""
+    _record(lambda p: p.scopes.add(TREE), using=using)
 
 
 # --- From changes to scopes (after commit) ------------------------------------------

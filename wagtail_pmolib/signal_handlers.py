@@ -53,17 +53,16 @@ def recount_feedback_summary(sender, instance, **kwargs):
 # --- What changed, for the caches (see invalidation.py) -------------------------------
 
 
-def _loaded(raw) -> bool:
+def _loaded(raw, instance) -> bool:
     """Saved by ``loaddata`` (``raw``): a fixture can change anything, and the rows
     it relates to may not be loaded yet, so every cached thing is stale."""
     if raw:
-        invalidation.invalidate_everything()
+        invalidation.invalidate_everything(using=instance._state.db)
     return raw
 
 
-
 def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if _loaded(raw) or (
+    if _loaded(raw, instance) or (
         update_fields is not None and set(update_fields) <= invalidation.DRAFT_FIELDS
     ):
         return  # a draft, a lock, a schedule: nothing a visitor sees
@@ -91,7 +90,9 @@ def page_deleting(sender, instance, **kwargs):
 
 
 def view_restriction_changed(sender, instance, **kwargs):
-    invalidation.page_id_changed(instance.page_id, invalidation.VISIBILITY)
+    invalidation.page_id_changed(
+        instance.page_id, invalidation.VISIBILITY, using=instance._state.db
+    )
 
 
 def _restrictions_of_m2m_change(instance, action, reverse, pk_set, model):
@@ -111,33 +112,39 @@ def view_restriction_groups_changed(sender, instance, action, reverse=False, **k
     for restriction in _restrictions_of_m2m_change(
         instance, action, reverse, kwargs.get("pk_set"), kwargs["model"]
     ):
-        invalidation.page_id_changed(restriction.page_id, invalidation.VISIBILITY)
+        invalidation.page_id_changed(
+            restriction.page_id, invalidation.VISIBILITY, using=kwargs.get("using")
+        )
 
 
 def collection_restriction_changed(sender, instance, **kwargs):
-    invalidation.collection_privacy_changed(instance.collection_id)
+    invalidation.collection_privacy_changed(instance.collection_id, using=instance._state.db)
 
 
 def collection_restriction_groups_changed(sender, instance, action, reverse=False, **kwargs):
     for restriction in _restrictions_of_m2m_change(
         instance, action, reverse, kwargs.get("pk_set"), kwargs["model"]
     ):
-        invalidation.collection_privacy_changed(restriction.collection_id)
+        invalidation.collection_privacy_changed(
+            restriction.collection_id, using=kwargs.get("using")
+        )
 
 
 def session_speaker_changed(sender, instance, raw=False, **kwargs):
-    if not _loaded(raw):
-        invalidation.session_speaker_changed(instance.page_id, instance.speaker_id)
+    if not _loaded(raw, instance):
+        invalidation.session_speaker_changed(
+            instance.page_id, instance.speaker_id, using=instance._state.db
+        )
 
 
 def theme_changed(sender, instance, raw=False, **kwargs):
-    if not _loaded(raw):
+    if not _loaded(raw, instance):
         invalidation.theme_changed(instance)
 
 
 def speaker_changed(sender, instance, raw=False, **kwargs):
-    if not _loaded(raw):
-        invalidation.speaker_changed(instance.pk)
+    if not _loaded(raw, instance):
+        invalidation.speaker_changed(instance.pk, using=instance._state.db)
 
 
 # Fields Wagtail fills in on first use (rendering a picture, serving a file):
@@ -146,32 +153,32 @@ FILE_METADATA = frozenset({"file_size", "file_hash"})
 
 
 def document_changed(sender, instance, raw=False, update_fields=None, **kwargs):
-    if not _loaded(raw) and not (update_fields and set(update_fields) <= FILE_METADATA):
-        invalidation.document_changed(instance.pk)
+    if not _loaded(raw, instance) and not (update_fields and set(update_fields) <= FILE_METADATA):
+        invalidation.document_changed(instance.pk, using=instance._state.db)
 
 
 def image_changed(sender, instance, raw=False, update_fields=None, **kwargs):
-    if not _loaded(raw) and not (update_fields and set(update_fields) <= FILE_METADATA):
-        invalidation.image_changed(instance.pk)
+    if not _loaded(raw, instance) and not (update_fields and set(update_fields) <= FILE_METADATA):
+        invalidation.image_changed(instance.pk, using=instance._state.db)
 
 
 def image_deleting(sender, instance, **kwargs):
-    invalidation.image_deleting(instance.pk)
+    invalidation.image_deleting(instance.pk, using=instance._state.db)
 
 
 def document_deleting(sender, instance, **kwargs):
-    invalidation.document_deleting(instance.pk)
+    invalidation.document_deleting(instance.pk, using=instance._state.db)
 
 
 def site_changed(sender, instance, raw=False, **kwargs):
-    if not _loaded(raw):
-        invalidation.invalidate_everything()
+    if not _loaded(raw, instance):
+        invalidation.invalidate_everything(using=instance._state.db)
 
 
 def feedback_settings_changed(sender, instance, raw=False, created=False, **kwargs):
     # A row created on first use holds the defaults every process already applied.
-    if not _loaded(raw) and not created:
-        invalidation.feedback_settings_changed(instance.site_id)
+    if not _loaded(raw, instance) and not created:
+        invalidation.feedback_settings_changed(instance.site_id, using=instance._state.db)
 
 
 def register_invalidation_handlers():
