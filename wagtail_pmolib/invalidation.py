@@ -343,6 +343,7 @@ def _resolve(pending: _Pending) -> set[str]:
     scopes.update(library_scope(pk) for pk, _, _, role in events if role == "library" and pk)
 
     speakers_of = []  # conditions on SessionSpeaker
+    sessions = []  # changed sessions: one IN (…) whatever their number
     for pk, path, what, role in events:
         if role == "session" and what == {SHOWS}:
             scopes.add(page_scope(pk))  # its own article; its library's was added above
@@ -350,7 +351,7 @@ def _resolve(pending: _Pending) -> set[str]:
         if role == "session":
             # Its article, its neighbours' links, its speakers' other sessions.
             scopes.add(page_scope(pk))
-            speakers_of.append(Q(page_id=pk))
+            sessions.append(pk)
             parents = {path[:-steplen]} | (pending.old_parents if MOVED in what else set())
             scopes.update(order_scope(pk_at[p]) for p in parents if p in pk_at)
             continue
@@ -365,6 +366,8 @@ def _resolve(pending: _Pending) -> set[str]:
     moved = [path for _, path, what, _ in events if MOVED in what]
     if moved and TREE not in scopes:
         scopes.update(map(page_scope, _pages_linking_to_pages_under(moved)))
+    if sessions:
+        speakers_of.append(Q(page_id__in=sessions))
     if speakers_of:
         condition = speakers_of[0]
         for other in speakers_of[1:]:
