@@ -390,3 +390,22 @@ def test_versions_kept_in_another_database_move_after_the_content_commits(
         # under the new version, for good.
         assert read_versions([scope])[scope] == start
     assert read_versions([scope])[scope] != start
+
+
+def test_an_emptied_version_table_never_brings_back_old_feedback_settings(site_root):
+    from wagtail.models import Site
+
+    from wagtail_pmolib.feedback.settings import settings_for_request
+    from wagtail_pmolib.models import FeedbackSettings
+
+    def enabled():
+        return settings_for_request(RequestFactory().get("/")).enabled
+
+    ContentVersion.objects.all().delete()
+    assert enabled()  # cached, under versions never bumped
+    feedback_settings = FeedbackSettings.for_site(Site.objects.get(is_default_site=True))
+    feedback_settings.enabled = False
+    feedback_settings.save()
+    assert not enabled()
+    ContentVersion.objects.all().delete()
+    assert not enabled()

@@ -1,7 +1,6 @@
 """The feedback settings of a site.
 
-Kept in Django's cache under the versions of ``settings:<site id>`` and
-``tree`` (see ``models/versions.py``: ``EPOCH``), read from
+Kept in Django's cache under the version of ``settings:<site id>``, read from
 the database with the session article's versions (``fragment_cache``), so a
 page view costs no query for them and a change saved in one process applies to
 the very next request of every other process, whatever the cache backend.
@@ -30,9 +29,7 @@ def settings_for_request(request):
     if not timeout:
         return FeedbackSettings.for_request(request)
     scope = invalidation.settings_scope(site.pk)
-    versions = request_versions(request, [scope, invalidation.TREE])
-    version = f"{versions[scope]}.{versions[invalidation.TREE]}"
-    key = KEY.format(site_id=site.pk, version=version)
+    key = KEY.format(site_id=site.pk, version=request_versions(request, [scope])[scope])
     found = cache.get(key)
     if found is None:
         found = FeedbackSettings.for_site(site)

@@ -34,30 +34,34 @@ class ContentVersion(models.Model):
 def read_versions(scopes, *, also=None) -> dict[str, int]:
     """``{scope: version}`` for ``scopes`` and the scopes that the queryset
     ``also`` yields (a single-column queryset of scope names), in one query.
-    A scope never bumped has version 0; ``EPOCH`` always has one."""
+    A scope never bumped has version 0, except the anchored ones (below)."""
     scopes = list(scopes)
     condition = models.Q(scope__in=scopes)
     if also is not None:
         condition |= models.Q(scope__in=also)
     stored = dict(ContentVersion.objects.filter(condition).values_list("scope", "version"))
-    if EPOCH in scopes and EPOCH not in stored:
-        stored[EPOCH] = _start_epoch()
+    missing = [scope for scope in scopes if scope not in stored and _anchored(scope)]
+    if missing:
+        stored.update(_anchor(missing))
     return {**dict.fromkeys(scopes, 0), **stored}
 
 
-# Read with every key (the article's, the catalog's, the feedback settings'). A
-# scope never bumped reads 0, so if the table is emptied (a reset, a copy of
-# another database) every such scope reads 0 again: entries a cache still holds
-# from before its first bump would be served as current. This row is made anew
-# from the clock whenever it is missing, so keys made before never come back.
-EPOCH = "tree"
+# A scope never bumped reads 0, so if the table is emptied (a reset, a copy of
+# another database) every such scope reads 0 again, and entries a cache still
+# holds from before its first bump would be served as current. These few scopes
+# (``tree``, read with every article and catalog key, and each site's feedback
+# settings) always have a row: made from the clock when missing, so keys made
+# before the table was emptied never come back.
+def _anchored(scope) -> bool:
+    return scope == "tree" or scope.startswith("settings:")
 
 
-def _start_epoch() -> int:
+def _anchor(scopes) -> dict[str, int]:
+    start = time.time_ns() // 1000
     ContentVersion.objects.bulk_create(
-        [ContentVersion(scope=EPOCH, version=time.time_ns() // 1000)], ignore_conflicts=True
+        [ContentVersion(scope=scope, version=start) for scope in scopes], ignore_conflicts=True
     )
-    return ContentVersion.objects.get(scope=EPOCH).version
+    return dict(ContentVersion.objects.filter(scope__in=scopes).values_list("scope", "version"))
 
 
 def request_versions(request, scopes, *, also=None) -> dict[str, int]:
