@@ -22,7 +22,9 @@ are worked out and bumped once per transaction, **after it commits**
 commit keys what it renders with the old versions, which nobody reads once the
 new ones are stored. Nothing is bumped for a transaction that rolls back, for
 drafts, or for content outside every library (an unrelated page, image or
-document).
+document) that no article links to. A change made on another database than
+the versions' is flushed when that database's transaction commits; if working
+out the scopes fails, ``tree`` is bumped (everything stale, never nothing).
 """
 
 from __future__ import annotations
