@@ -409,3 +409,17 @@ def test_an_emptied_version_table_never_brings_back_old_feedback_settings(site_r
     assert not enabled()
     ContentVersion.objects.all().delete()
     assert not enabled()
+
+
+def test_a_site_root_changed_by_another_process_gives_new_links(client, sessions, library):
+    from wagtail.models import Site
+
+    alpha = sessions["A"]
+    assert 'href="/library/pmo-conference-2021/bravo/"' in client.get(alpha.url).content.decode()
+    # Another process moves the site's root to the library: this process's cache
+    # still holds Wagtail's old site root paths (Wagtail clears them only in the
+    # process that saves the site), and that process reports the change.
+    Site.objects.filter(is_default_site=True).update(root_page=library)
+    invalidation.site_changed()
+    html = client.get("/pmo-conference-2021/alpha/").content.decode()
+    assert 'href="/pmo-conference-2021/bravo/"' in html

@@ -15,6 +15,8 @@ under *versions* read from the database on every request
 ``settings:<id>``    a site's feedback settings.
 ``tree``             everything: addresses changed (a site, a moved library or
                      conference), or a host asked (``invalidate_everything``).
+``sites``            a site or a site's root page changed: each process drops
+                     Wagtail's cached site root paths (read with ``tree``).
 
 Signal handlers (``signal_handlers.py``) report *what* changed here. The scopes
 are worked out and bumped once per transaction, **after it commits**
@@ -37,6 +39,7 @@ from django.db import connections, models, router, transaction
 logger = logging.getLogger(__name__)
 
 TREE = "tree"
+SITES = "sites"
 
 # Page fields that saving a draft (``save_revision``), locking or scheduling
 # writes: such a save changes nothing a visitor sees.
@@ -281,6 +284,11 @@ def feedback_settings_changed(site_id, using=None) -> None:
     _record(lambda p: p.scopes.add(settings_scope(site_id)), using=using)
 
 
+def site_changed(using=None) -> None:
+    """A site was saved or deleted: every address may have changed."""
+    _record(lambda p: p.scopes.update({TREE, SITES}), using=using)
+
+
 def invalidate_everything(using=None) -> None:
     """Make every process re-read everything the library caches: call it after
     changing content without signals (bulk inserts, raw SQL, ``QuerySet.update``).
@@ -366,6 +374,8 @@ def _resolve(pending: _Pending) -> set[str]:
                 scopes.add(TREE)  # the address of every session below changed
     # Articles linking to a moved page or one below it show its old address.
     moved = [path for _, path, what, _ in events if MOVED in what]
+    if moved and _is_a_site_root([pk for pk, _, what, _ in events if MOVED in what]):
+        scopes.update({TREE, SITES})
     if moved and TREE not in scopes:
         scopes.update(map(page_scope, _pages_linking_to_pages_under(moved)))
     if sessions:
@@ -460,6 +470,12 @@ def any_of(lookup, values):
     for value in values:
         condition = Q(**{lookup: value}) if condition is None else condition | Q(**{lookup: value})
     return condition
+
+
+def _is_a_site_root(page_ids) -> bool:
+    from wagtail.models import Site
+
+    return Site.objects.filter(root_page_id__in=page_ids).exists()
 
 
 def _has_sessions_below(path, session_types) -> bool:

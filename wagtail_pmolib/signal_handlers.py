@@ -172,7 +172,7 @@ def document_deleting(sender, instance, **kwargs):
 
 def site_changed(sender, instance, raw=False, **kwargs):
     if not _loaded(raw, instance):
-        invalidation.invalidate_everything(using=instance._state.db)
+        invalidation.site_changed(using=instance._state.db)
 
 
 def feedback_settings_changed(sender, instance, raw=False, created=False, **kwargs):

@@ -36,14 +36,32 @@ def read_versions(scopes, *, also=None) -> dict[str, int]:
     ``also`` yields (a single-column queryset of scope names), in one query.
     A scope never bumped has version 0, except the anchored ones (below)."""
     scopes = list(scopes)
-    condition = models.Q(scope__in=scopes)
+    condition = models.Q(scope__in=[*scopes, "sites"] if "tree" in scopes else scopes)
     if also is not None:
         condition |= models.Q(scope__in=also)
     stored = dict(ContentVersion.objects.filter(condition).values_list("scope", "version"))
+    if "tree" in scopes:
+        _saw_sites(stored.pop("sites", 0))
     missing = [scope for scope in scopes if scope not in stored and _anchored(scope)]
     if missing:
         stored.update(_anchor(missing))
     return {**dict.fromkeys(scopes, 0), **stored}
+
+
+_sites_seen = {"version": 0}
+
+
+def _saw_sites(version) -> None:
+    """Wagtail keeps the sites' root paths (what every page address is made
+    from) in Django's cache and clears them only in the process that changes a
+    site: with a per-process cache, the other processes would render, and
+    cache under the new versions, addresses of before the change. The ``sites``
+    version comes with ``tree``; when it moves, this process clears them too."""
+    if version != _sites_seen["version"]:
+        from wagtail.models import Site
+
+        Site.clear_site_root_paths_cache()
+        _sites_seen["version"] = version
 
 
 # A scope never bumped reads 0, so if the table is emptied (a reset, a copy of
