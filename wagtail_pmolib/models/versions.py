@@ -10,11 +10,14 @@ decides which versions a change bumps, after the transaction commits.
 
 from __future__ import annotations
 
+import logging
 import time
 
-from django.db import models, transaction
+from django.db import DatabaseError, models, router, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 class ContentVersion(models.Model):
@@ -75,10 +78,19 @@ def _anchored(scope) -> bool:
 
 
 def _anchor(scopes) -> dict[str, int]:
+    """Rows for the anchored ``scopes`` (once, at first use or after the table
+    was emptied). A database that refuses the write (a read-only transaction)
+    leaves them at 0 for this request rather than failing it."""
     start = time.time_ns() // 1000
-    ContentVersion.objects.bulk_create(
-        [ContentVersion(scope=scope, version=start) for scope in scopes], ignore_conflicts=True
-    )
+    try:
+        with transaction.atomic(using=router.db_for_write(ContentVersion)):
+            ContentVersion.objects.bulk_create(
+                [ContentVersion(scope=scope, version=start) for scope in scopes],
+                ignore_conflicts=True,
+            )
+    except DatabaseError:
+        logger.warning("Could not store the versions of %s", ", ".join(scopes), exc_info=True)
+        return {}
     return dict(ContentVersion.objects.filter(scope__in=scopes).values_list("scope", "version"))
 
 
