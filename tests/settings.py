@@ -95,6 +95,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             **DATABASES["default"].get("OPTIONS", {}),
         }
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+# A second database, made only for the tests that ask for it (several databases
+# behind a router: tests/test_invalidation.py).
+DATABASES["versions"] = {
+    **DATABASES["default"],
+    "NAME": DATABASES["default"]["NAME"]
+    if DATABASES["default"]["NAME"] == ":memory:"
+    else f"{DATABASES['default']['NAME']}_versions",
+}
+DATABASE_ROUTERS = ["tests.routers.VersionsDatabaseHoldsOnlyVersions"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -15,6 +15,8 @@ under *versions* read from the database on every request
 ``settings:<id>``    a site's feedback settings.
 ``tree``             everything: addresses changed (a site, a moved library or
                      conference), or a host asked (``invalidate_everything``).
+``sites``            a site or a site's root page changed: each process drops
+                     Wagtail's cached site root paths (read with ``tree``).
 
 Signal handlers (``signal_handlers.py``) report *what* changed here. The scopes
 are worked out and bumped once per transaction, **after it commits**
@@ -22,7 +24,9 @@ are worked out and bumped once per transaction, **after it commits**
 commit keys what it renders with the old versions, which nobody reads once the
 new ones are stored. Nothing is bumped for a transaction that rolls back, for
 drafts, or for content outside every library (an unrelated page, image or
-document).
+document) that no article links to. A change made on another database than
+the versions' is flushed when that database's transaction commits; if working
+out the scopes fails, ``tree`` is bumped (everything stale, never nothing).
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 
 logger = logging.getLogger(__name__)
 
 TREE = "tree"
+SITES = "sites"
 
 # Page fields that saving a draft (``save_revision``), locking or scheduling
 # writes: such a save changes nothing a visitor sees.
@@ -103,10 +108,16 @@ class _Pending:
         if self.flushed:
             return
         self.flushed = True
+        from .models.versions import bump_versions
+
         try:
             scopes = self.scopes | _resolve(self)
-            from .models.versions import bump_versions
-
+        except Exception:
+            # Scoping failed (a database error, a change too large to look up):
+            # every cached thing is stale rather than none.
+            logger.exception("Could not work out which cached library content changed")
+            scopes = {TREE}
+        try:
             bump_versions(scopes)
         except Exception:
             # Never fail the request that committed the change; caches still
@@ -114,10 +125,13 @@ class _Pending:
             logger.exception("Could not record which cached library content changed")
 
 
-def _record(change) -> None:
-    """Apply ``change`` to the current transaction's pending changes, which are
-    flushed once after it commits (at once outside a transaction)."""
-    using = router.db_for_write(_version_model())
+def _record(change, using=None) -> None:
+    """Apply ``change`` to the pending changes of the transaction that wrote it
+    on database ``using`` (where the versions are kept if not given); they are
+    flushed once after it commits (at once outside a transaction). With several
+    databases, the versions move only after the content's own transaction
+    commits, wherever the versions are kept."""
+    using = using or router.db_for_write(_version_model())
     connection = connections[using]
     if not connection.in_atomic_block:
         pending = _Pending()
@@ -145,20 +159,29 @@ def _version_model():
 def page_changed(page, what: str) -> None:
     """``page`` (any page type) was published, unpublished, moved, restricted…"""
     if page.pk is not None:
-        _record(lambda p: p.pages.setdefault(page.pk, set()).add(what))
+        _record(lambda p: p.pages.setdefault(page.pk, set()).add(what), using=page._state.db)
 
 
-def page_id_changed(page_id, what: str) -> None:
+def page_id_changed(page_id, what: str, using=None) -> None:
     """The page with id ``page_id`` changed (a view restriction, a theme…)."""
     if page_id is not None:
-        _record(lambda p: p.pages.setdefault(page_id, set()).add(what))
+        _record(lambda p: p.pages.setdefault(page_id, set()).add(what), using=using)
 
 
 def page_deleted(page) -> None:
-    """``page`` is being deleted (called before the row goes)."""
-    if page.path:
-        role = page_role(page)
-        _record(lambda p: p.deleted.__setitem__(page.path, (page.pk, role)))
+    """``page`` is being deleted (called before the row goes, once for each
+    page of a deleted subtree). Articles linking to it (rich text, page
+    choosers) are looked up now: Wagtail drops references to what it deletes."""
+    if not page.path:
+        return
+    role = page_role(page)
+
+    def change(pending):
+        if not any(page.path.startswith(done) for done in pending.deleted):
+            pending.scopes.update(map(page_scope, _pages_linking_to_pages_under([page.path])))
+        pending.deleted[page.path] = (page.pk, role)
+
+    _record(change, using=page._state.db)
 
 
 def page_moved(page, old_parent_path: str) -> None:
@@ -167,43 +190,111 @@ def page_moved(page, old_parent_path: str) -> None:
         if old_parent_path:
             pending.old_parents.add(old_parent_path)
 
-    _record(change)
+    _record(change, using=page._state.db)
 
 
-def session_speaker_changed(page_id, speaker_id) -> None:
+def session_speaker_changed(page_id, speaker_id, using=None) -> None:
     """A speaker was added to or removed from a published session."""
 
     def change(pending):
         pending.pages.setdefault(page_id, set()).add(CONTENT)
         pending.scopes.add(speaker_scope(speaker_id))
 
-    _record(change)
+    _record(change, using=using)
 
 
-def speaker_changed(speaker_id) -> None:
-    _record(lambda p: p.speakers.add(speaker_id))
+def theme_changed(theme) -> None:
+    """A conference theme was renamed, added or is being deleted (called before
+    the row goes: sessions lose a deleted theme with an ``UPDATE`` that sends no
+    signal). Its conference's sessions show it, and so does any session moved
+    to another conference with it."""
+    from .models import AbstractSessionPage
+
+    sessions = set()
+    for relation in type(theme)._meta.related_objects:
+        if theme.pk is not None and issubclass(relation.related_model, AbstractSessionPage):
+            sessions |= set(
+                relation.related_model.objects.filter(**{relation.field.name: theme.pk})
+                .exclude(path__startswith=_path_of(theme.page_id))
+                .values_list("pk", flat=True)
+            )
+
+    def change(pending):
+        if theme.page_id is not None:
+            pending.pages.setdefault(theme.page_id, set()).add(CONTENT)
+        for pk in sessions:
+            pending.pages.setdefault(pk, set()).add(SHOWS)
+
+    _record(change, using=theme._state.db)
 
 
-def document_changed(document_id) -> None:
-    _record(lambda p: p.documents.add(document_id))
+def _path_of(page_id) -> str:
+    from wagtail.models import Page
+
+    return Page.objects.filter(pk=page_id).values_list("path", flat=True).first() or "-"
 
 
-def image_changed(image_id) -> None:
-    _record(lambda p: p.images.add(image_id))
+def speaker_changed(speaker_id, using=None) -> None:
+    _record(lambda p: p.speakers.add(speaker_id), using=using)
 
 
-def collection_privacy_changed(collection_id) -> None:
-    _record(lambda p: p.collections.add(collection_id))
+def document_changed(document_id, using=None) -> None:
+    _record(lambda p: p.documents.add(document_id), using=using)
 
 
-def feedback_settings_changed(site_id) -> None:
-    _record(lambda p: p.scopes.add(settings_scope(site_id)))
+def document_deleting(document_id, using=None) -> None:
+    """The document ``document_id`` is being deleted (called before the row
+    goes): the pages showing it are looked up now, while Wagtail's references
+    to it still exist."""
+    from wagtail.documents import get_document_model
+
+    pages = _pages_referencing(get_document_model(), [document_id])
+    if pages:
+        _record(lambda p: p.scopes.update(map(page_scope, pages)), using=using)
 
 
-def invalidate_everything() -> None:
+def image_changed(image_id, using=None) -> None:
+    _record(lambda p: p.images.add(image_id), using=using)
+
+
+def image_deleting(image_id, using=None) -> None:
+    """The image ``image_id`` is being deleted (called before the row goes):
+    speakers whose photo it is lose it with an ``UPDATE`` that sends no signal,
+    and Wagtail drops the references to it, so both are looked up now."""
+    from wagtail.images import get_image_model
+
+    from .models import Speaker
+
+    speakers = set(Speaker.objects.filter(photo_id=image_id).values_list("pk", flat=True))
+    pages = _pages_referencing(get_image_model(), [image_id])
+
+    def change(pending):
+        pending.speakers.update(speakers)
+        pending.scopes.update(map(page_scope, pages))
+
+    if speakers or pages:
+        _record(change, using=using)
+
+
+def collection_privacy_changed(collection_id, using=None) -> None:
+    _record(lambda p: p.collections.add(collection_id), using=using)
+
+
+def feedback_settings_changed(site_id, using=None) -> None:
+    _record(lambda p: p.scopes.add(settings_scope(site_id)), using=using)
+
+
+def site_changed(using=None) -> None:
+    """A site was saved or deleted: every address may have changed."""
+    _record(lambda p: p.scopes.update({TREE, SITES}), using=using)
+
+
+def invalidate_everything(using=None) -> None:
     """Make every process re-read everything the library caches: call it after
-    changing content without signals (bulk inserts, raw SQL, ``QuerySet.update``)."""
-    _record(lambda p: p.scopes.add(TREE))
+    changing content without signals (bulk inserts, raw SQL, ``QuerySet.update``).
+    With several databases, ``using`` names the one the content was written to:
+    the versions move once its transaction commits."""
+    _record(lambda p: p.scopes.add(TREE), using=using)
 
 
 # --- From changes to scopes (after commit) ------------------------------------------
@@ -244,7 +335,11 @@ def _resolve(pending: _Pending) -> set[str]:
     # The changed pages' ancestors (their conference, their library) and the
     # libraries inside subtrees that changed as a whole, in one query.
     ancestors = {path[:i] for _, path, _, _ in events for i in range(steplen, len(path), steplen)}
-    ancestors |= pending.old_parents
+    # Where moved pages were: the old parent and its ancestors (the library a
+    # session or conference left lists it no longer).
+    ancestors |= {
+        path[:i] for path in pending.old_parents for i in range(steplen, len(path) + 1, steplen)
+    }
     subtrees = [path for _, path, what, role in events if role != "session" and what - {CONTENT}]
     found = Page.objects.filter(path__in=ancestors)
     if subtrees:
@@ -258,6 +353,7 @@ def _resolve(pending: _Pending) -> set[str]:
     scopes.update(library_scope(pk) for pk, _, _, role in events if role == "library" and pk)
 
     speakers_of = []  # conditions on SessionSpeaker
+    sessions = []  # changed sessions: one IN (…) whatever their number
     for pk, path, what, role in events:
         if role == "session" and what == {SHOWS}:
             scopes.add(page_scope(pk))  # its own article; its library's was added above
@@ -265,7 +361,7 @@ def _resolve(pending: _Pending) -> set[str]:
         if role == "session":
             # Its article, its neighbours' links, its speakers' other sessions.
             scopes.add(page_scope(pk))
-            speakers_of.append(Q(page_id=pk))
+            sessions.append(pk)
             parents = {path[:-steplen]} | (pending.old_parents if MOVED in what else set())
             scopes.update(order_scope(pk_at[p]) for p in parents if p in pk_at)
             continue
@@ -276,6 +372,14 @@ def _resolve(pending: _Pending) -> set[str]:
             speakers_of.append(Q(page__path__startswith=path))
             if MOVED in what and _has_sessions_below(path, roles["session"]):
                 scopes.add(TREE)  # the address of every session below changed
+    # Articles linking to a moved page or one below it show its old address.
+    moved = [path for _, path, what, _ in events if MOVED in what]
+    if moved and _is_a_site_root([pk for pk, _, what, _ in events if MOVED in what]):
+        scopes.update({TREE, SITES})
+    if moved and TREE not in scopes:
+        scopes.update(map(page_scope, _pages_linking_to_pages_under(moved)))
+    if sessions:
+        speakers_of.append(Q(page_id__in=sessions))
     if speakers_of:
         condition = speakers_of[0]
         for other in speakers_of[1:]:
@@ -292,10 +396,9 @@ def _resolve(pending: _Pending) -> set[str]:
 def _pages_showing(pending: _Pending, scopes: set) -> tuple[set[int], set[int]]:
     """Ids of the pages that show the changed speakers, and of those that show
     the changed documents and images (handouts, captions, covers, posters)."""
-    from django.contrib.contenttypes.models import ContentType
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
-    from wagtail.models import Collection, Page, ReferenceIndex
+    from wagtail.models import Collection
 
     from .models import SessionSpeaker, Speaker
 
@@ -321,18 +424,42 @@ def _pages_showing(pending: _Pending, scopes: set) -> tuple[set[int], set[int]]:
             )
     targets = [(get_document_model(), documents), (get_image_model(), pending.images)]
     for model, pks in targets:
-        if not pks:
-            continue
-        file_pages |= {
-            int(pk)
-            for pk in ReferenceIndex.objects.filter(
-                base_content_type=ContentType.objects.get_for_model(Page),
-                to_content_type=ContentType.objects.get_for_model(model),
-                to_object_id__in=[str(pk) for pk in pks],
-            ).values_list("object_id", flat=True)
-            if str(pk).isdigit()
-        }
+        if pks:
+            file_pages |= _pages_referencing(model, [str(pk) for pk in pks])
     return speaker_pages, file_pages
+
+
+def _pages_referencing(model, ids) -> set[int]:
+    """Ids of the pages whose content refers to the ``model`` objects ``ids``
+    (a list, or a single-column queryset of ids as text), per Wagtail's
+    reference index."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page, ReferenceIndex
+
+    if not isinstance(ids, models.QuerySet):
+        ids = [str(pk) for pk in ids]
+    return {
+        int(pk)
+        for pk in ReferenceIndex.objects.filter(
+            base_content_type=ContentType.objects.get_for_model(Page),
+            to_content_type=ContentType.objects.get_for_model(model),
+            to_object_id__in=ids,
+        ).values_list("object_id", flat=True)
+        if str(pk).isdigit()
+    }
+
+
+def _pages_linking_to_pages_under(paths) -> set[int]:
+    """Ids of the pages linking to a page at or below one of ``paths``."""
+    from django.db.models.functions import Cast
+    from wagtail.models import Page
+
+    targets = (
+        Page.objects.filter(any_of("path__startswith", paths))
+        .annotate(text_id=Cast("pk", models.CharField()))
+        .values("text_id")
+    )
+    return _pages_referencing(Page, targets)
 
 
 def any_of(lookup, values):
@@ -343,6 +470,12 @@ def any_of(lookup, values):
     for value in values:
         condition = Q(**{lookup: value}) if condition is None else condition | Q(**{lookup: value})
     return condition
+
+
+def _is_a_site_root(page_ids) -> bool:
+    from wagtail.models import Site
+
+    return Site.objects.filter(root_page_id__in=page_ids).exists()
 
 
 def _has_sessions_below(path, session_types) -> bool:

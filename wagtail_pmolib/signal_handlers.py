@@ -53,8 +53,18 @@ def recount_feedback_summary(sender, instance, **kwargs):
 # --- What changed, for the caches (see invalidation.py) -------------------------------
 
 
+def _loaded(raw, instance) -> bool:
+    """Saved by ``loaddata`` (``raw``): a fixture can change anything, and the rows
+    it relates to may not be loaded yet, so every cached thing is stale."""
+    if raw:
+        invalidation.invalidate_everything(using=instance._state.db)
+    return raw
+
+
 def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw or (update_fields is not None and set(update_fields) <= invalidation.DRAFT_FIELDS):
+    if _loaded(raw, instance) or (
+        update_fields is not None and set(update_fields) <= invalidation.DRAFT_FIELDS
+    ):
         return  # a draft, a lock, a schedule: nothing a visitor sees
     invalidation.page_changed(instance, invalidation.CONTENT)
 
@@ -80,31 +90,61 @@ def page_deleting(sender, instance, **kwargs):
 
 
 def view_restriction_changed(sender, instance, **kwargs):
-    invalidation.page_id_changed(instance.page_id, invalidation.VISIBILITY)
+    invalidation.page_id_changed(
+        instance.page_id, invalidation.VISIBILITY, using=instance._state.db
+    )
 
 
-def view_restriction_groups_changed(sender, instance, action, **kwargs):
-    if action.startswith("post_"):
-        invalidation.page_id_changed(instance.page_id, invalidation.VISIBILITY)
+def _restrictions_of_m2m_change(instance, action, reverse, pk_set, model):
+    """The view restrictions whose groups changed, for a change made from either
+    side (``restriction.groups.add(…)`` or ``group.pageviewrestriction_set.add(…)``),
+    or ``[]`` for the half of the change that does not report it."""
+    if not reverse:
+        return [instance] if action.startswith("post_") else []
+    if action == "pre_clear":  # afterwards the group's restrictions are gone
+        return list(model.objects.filter(groups=instance))
+    if action in ("post_add", "post_remove"):
+        return list(model.objects.filter(pk__in=pk_set or ()))
+    return []
+
+
+def view_restriction_groups_changed(sender, instance, action, reverse=False, **kwargs):
+    for restriction in _restrictions_of_m2m_change(
+        instance, action, reverse, kwargs.get("pk_set"), kwargs["model"]
+    ):
+        invalidation.page_id_changed(
+            restriction.page_id, invalidation.VISIBILITY, using=kwargs.get("using")
+        )
 
 
 def collection_restriction_changed(sender, instance, **kwargs):
-    invalidation.collection_privacy_changed(instance.collection_id)
+    invalidation.collection_privacy_changed(instance.collection_id, using=instance._state.db)
+
+
+def collection_restriction_groups_changed(sender, instance, action, reverse=False, **kwargs):
+    for restriction in _restrictions_of_m2m_change(
+        instance, action, reverse, kwargs.get("pk_set"), kwargs["model"]
+    ):
+        invalidation.collection_privacy_changed(
+            restriction.collection_id, using=kwargs.get("using")
+        )
 
 
 def session_speaker_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        invalidation.session_speaker_changed(instance.page_id, instance.speaker_id)
+    if not _loaded(raw, instance):
+        invalidation.session_speaker_changed(
+            instance.page_id, instance.speaker_id, using=instance._state.db
+        )
 
 
 def theme_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        invalidation.page_id_changed(instance.page_id, invalidation.CONTENT)
+    if not _loaded(raw, instance):
+        invalidation.theme_changed(instance)
 
 
 def speaker_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        invalidation.speaker_changed(instance.pk)
+    if not _loaded(raw, instance):
+        invalidation.speaker_changed(instance.pk, using=instance._state.db)
 
 
 # Fields Wagtail fills in on first use (rendering a picture, serving a file):
@@ -113,24 +153,32 @@ FILE_METADATA = frozenset({"file_size", "file_hash"})
 
 
 def document_changed(sender, instance, raw=False, update_fields=None, **kwargs):
-    if not raw and not (update_fields and set(update_fields) <= FILE_METADATA):
-        invalidation.document_changed(instance.pk)
+    if not _loaded(raw, instance) and not (update_fields and set(update_fields) <= FILE_METADATA):
+        invalidation.document_changed(instance.pk, using=instance._state.db)
 
 
 def image_changed(sender, instance, raw=False, update_fields=None, **kwargs):
-    if not raw and not (update_fields and set(update_fields) <= FILE_METADATA):
-        invalidation.image_changed(instance.pk)
+    if not _loaded(raw, instance) and not (update_fields and set(update_fields) <= FILE_METADATA):
+        invalidation.image_changed(instance.pk, using=instance._state.db)
+
+
+def image_deleting(sender, instance, **kwargs):
+    invalidation.image_deleting(instance.pk, using=instance._state.db)
+
+
+def document_deleting(sender, instance, **kwargs):
+    invalidation.document_deleting(instance.pk, using=instance._state.db)
 
 
 def site_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        invalidation.invalidate_everything()
+    if not _loaded(raw, instance):
+        invalidation.site_changed(using=instance._state.db)
 
 
 def feedback_settings_changed(sender, instance, raw=False, created=False, **kwargs):
     # A row created on first use holds the defaults every process already applied.
-    if not raw and not created:
-        invalidation.feedback_settings_changed(instance.site_id)
+    if not _loaded(raw, instance) and not created:
+        invalidation.feedback_settings_changed(instance.site_id, using=instance._state.db)
 
 
 def register_invalidation_handlers():
@@ -175,14 +223,20 @@ def register_invalidation_handlers():
         connect(signal, view_restriction_changed, PageViewRestriction)
         connect(signal, collection_restriction_changed, CollectionViewRestriction)
         connect(signal, session_speaker_changed, SessionSpeaker)
-        connect(signal, theme_changed, ConferenceTheme)
         connect(signal, speaker_changed, Speaker)
         connect(signal, document_changed, get_document_model())
         connect(signal, image_changed, get_image_model())
         connect(signal, site_changed, Site)
         connect(signal, feedback_settings_changed, FeedbackSettings)
     connect(m2m_changed, view_restriction_groups_changed, PageViewRestriction.groups.through)
-    connect(m2m_changed, collection_restriction_changed, CollectionViewRestriction.groups.through)
+    connect(
+        m2m_changed, collection_restriction_groups_changed, CollectionViewRestriction.groups.through
+    )
+    connect(pre_delete, image_deleting, get_image_model())
+    # Saved, and about to be deleted: sessions lose a deleted theme without a signal.
+    connect(post_save, theme_changed, ConferenceTheme)
+    connect(pre_delete, theme_changed, ConferenceTheme)
+    connect(pre_delete, document_deleting, get_document_model())
 
 
 def register_signal_handlers():
