@@ -1,7 +1,8 @@
 """What changed → which cached things are stale. The one place for that rule.
 
-The library caches rendered session articles (``fragment_cache``), the search
-catalog of each library and each site's feedback settings. Each is kept
+The library caches rendered session articles (``fragment_cache``) and each
+site's feedback settings; its listing, search, facets and suggestions are read
+from the database on every request and cache nothing. Each cached thing is kept
 under *versions* read from the database on every request
 (``models/versions.py``), one per scope:
 
@@ -11,7 +12,8 @@ under *versions* read from the database on every request
                      title, its themes).
 ``order:<id>``       a conference's running order: previous/next session links.
 ``speaker:<id>``     the sessions a speaker has ("other sessions by …").
-``library:<id>``     a library's listing, search, facets and suggestions.
+``library:<id>``     a library's listing: still bumped, but nothing reads it
+                     since the search catalog went (to be removed).
 ``settings:<id>``    a site's feedback settings.
 ``tree``             everything: addresses changed (a site, a moved library or
                      conference), or a host asked (``invalidate_everything``).
