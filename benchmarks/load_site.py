@@ -130,7 +130,7 @@ def setup(args):
 
     import wagtail_pmolib
     from wagtail_pmolib.models import ConferencePage, LibraryIndexPage, SessionPage, Speaker
-    from wagtail_pmolib.search.catalog import theme_key
+    from wagtail_pmolib.search.scope import theme_key
 
     site = Site.objects.get(is_default_site=True)
     with transaction.atomic():
