@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 from django.db import connections, models, router, transaction
 
+from .references import pages_referencing
+
 logger = logging.getLogger(__name__)
 
 TREE = "tree"
@@ -250,7 +252,7 @@ def document_deleting(document_id, using=None) -> None:
     to it still exist."""
     from wagtail.documents import get_document_model
 
-    pages = _pages_referencing(get_document_model(), [document_id])
+    pages = pages_referencing(get_document_model(), [document_id])
     if pages:
         _record(lambda p: p.scopes.update(map(page_scope, pages)), using=using)
 
@@ -268,7 +270,7 @@ def image_deleting(image_id, using=None) -> None:
     from .models import Speaker
 
     speakers = set(Speaker.objects.filter(photo_id=image_id).values_list("pk", flat=True))
-    pages = _pages_referencing(get_image_model(), [image_id])
+    pages = pages_referencing(get_image_model(), [image_id])
 
     def change(pending):
         pending.speakers.update(speakers)
@@ -427,28 +429,8 @@ def _pages_showing(pending: _Pending, scopes: set) -> tuple[set[int], set[int]]:
     targets = [(get_document_model(), documents), (get_image_model(), pending.images)]
     for model, pks in targets:
         if pks:
-            file_pages |= _pages_referencing(model, [str(pk) for pk in pks])
+            file_pages |= pages_referencing(model, [str(pk) for pk in pks])
     return speaker_pages, file_pages
-
-
-def _pages_referencing(model, ids) -> set[int]:
-    """Ids of the pages whose content refers to the ``model`` objects ``ids``
-    (a list, or a single-column queryset of ids as text), per Wagtail's
-    reference index."""
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Page, ReferenceIndex
-
-    if not isinstance(ids, models.QuerySet):
-        ids = [str(pk) for pk in ids]
-    return {
-        int(pk)
-        for pk in ReferenceIndex.objects.filter(
-            base_content_type=ContentType.objects.get_for_model(Page),
-            to_content_type=ContentType.objects.get_for_model(model),
-            to_object_id__in=ids,
-        ).values_list("object_id", flat=True)
-        if str(pk).isdigit()
-    }
 
 
 def _pages_linking_to_pages_under(paths) -> set[int]:
@@ -461,7 +443,7 @@ def _pages_linking_to_pages_under(paths) -> set[int]:
         .annotate(text_id=Cast("pk", models.CharField()))
         .values("text_id")
     )
-    return _pages_referencing(Page, targets)
+    return pages_referencing(Page, targets)
 
 
 def any_of(lookup, values):

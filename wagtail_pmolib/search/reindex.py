@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from wagtail.search import index
 from wagtail.search.backends import get_search_backends_with_name
 
+from ..references import pages_referencing
+
 logger = logging.getLogger(__name__)
 
 # Sessions read and sent to the search backends at a time.
@@ -104,21 +106,7 @@ def reindex_sessions_of_conference(conference_id: int) -> int:
     return reindex_live_sessions(path__startswith=conference.path, depth=conference.depth + 1)
 
 
-def session_ids_showing_document(document) -> list[int]:
-    """The pages whose content refers to a document (Wagtail's reference index:
-    handouts, recordings, captions), as ids."""
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Page, ReferenceIndex
-
-    object_ids = (
-        ReferenceIndex.get_references_to(document)
-        .filter(base_content_type=ContentType.objects.get_for_model(Page))
-        .values_list("object_id", flat=True)
-    )
-    return sorted({int(pk) for pk in object_ids if str(pk).isdigit()})
-
-
 def reindex_sessions_showing_document(document) -> int:
     """Re-index the live sessions whose content shows a document (its title and
     the text of its PDF are part of each session's entry)."""
-    return reindex_sessions(session_ids_showing_document(document))
+    return reindex_sessions(pages_referencing(type(document), [document.pk]))
