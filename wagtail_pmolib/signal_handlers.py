@@ -183,6 +183,7 @@ def feedback_settings_changed(sender, instance, raw=False, created=False, **kwar
 
 def register_invalidation_handlers():
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+    from wagtail import signals as wagtail_signals
     from wagtail.images import get_image_model
     from wagtail.models import (
         CollectionViewRestriction,
@@ -190,18 +191,6 @@ def register_invalidation_handlers():
         PageViewRestriction,
         Site,
         get_page_models,
-    )
-    from wagtail.signals import (
-        page_published as published,
-    )
-    from wagtail.signals import (
-        page_slug_changed as slug_changed,
-    )
-    from wagtail.signals import (
-        page_unpublished as unpublished,
-    )
-    from wagtail.signals import (
-        post_page_move,
     )
 
     from .models import ConferenceTheme, FeedbackSettings, SessionSpeaker, Speaker
@@ -215,10 +204,10 @@ def register_invalidation_handlers():
     for model in {Page, *get_page_models()}:
         connect(post_save, page_saved, model)
         connect(pre_delete, page_deleting, model)
-        connect(published, page_published, model)
-        connect(unpublished, page_unpublished, model)
-        connect(slug_changed, page_slug_changed, model)
-        connect(post_page_move, page_moved, model)
+        connect(wagtail_signals.page_published, page_published, model)
+        connect(wagtail_signals.page_unpublished, page_unpublished, model)
+        connect(wagtail_signals.page_slug_changed, page_slug_changed, model)
+        connect(wagtail_signals.post_page_move, page_moved, model)
     for signal in (post_save, post_delete):
         connect(signal, view_restriction_changed, PageViewRestriction)
         connect(signal, collection_restriction_changed, CollectionViewRestriction)
