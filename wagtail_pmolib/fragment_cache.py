@@ -67,9 +67,10 @@ def _make_keys(page, request) -> dict[str, str]:
         invalidation.TREE,
     ]
     order = invalidation.order_scope(parent_id)
+    speaker_prefix = invalidation.speaker_scope("")  # "speaker:", as invalidation names it
     speaker_scopes = (
         SessionSpeaker.objects.filter(page_id=page.pk)
-        .annotate(scope=Concat(Value("speaker:"), Cast("speaker_id", CharField())))
+        .annotate(scope=Concat(Value(speaker_prefix), Cast("speaker_id", CharField())))
         .values("scope")
     )
     # The site's feedback settings' version comes along (the feedback section
@@ -86,7 +87,7 @@ def _make_keys(page, request) -> dict[str, str]:
             ".".join(str(versions[scope]) for scope in own),
         ]
     )
-    speakers = sorted((s, v) for s, v in versions.items() if s.startswith("speaker:"))
+    speakers = sorted((s, v) for s, v in versions.items() if s.startswith(speaker_prefix))
     digest = hashlib.sha256(repr((versions[order], speakers)).encode()).hexdigest()[:16]
     return {"main": main, "rest": f"{main}:{digest}"}
 
