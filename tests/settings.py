@@ -80,7 +80,7 @@ TEMPLATES = [
 
 # SQLite for concurrent use, as the README tells hosts (and as the example site
 # does): the concurrency tests copy the suite's database into a file and serve
-# requests from it with these options (tests/test_feedback_sqlite.py).
+# requests from it with these options (tests/feedback/test_sqlite.py).
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,

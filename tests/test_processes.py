@@ -19,7 +19,7 @@ import uuid
 import pytest
 
 from .processes import ROOT, SiteProcess, unique
-from .test_feedback_cache import REDIS_URL, redis_problem
+from tests.feedback.test_cache import REDIS_URL, redis_problem
 
 SETUP = r"""
 import datetime

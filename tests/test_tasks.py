@@ -5,7 +5,7 @@ conference or document are tasks (``wagtail_pmolib.tasks``), enqueued once the
 change commits. Here a queue is Django's dummy task backend: it records what a
 worker would run, and ``Queue.run`` then runs it as a worker does. (With
 Django's default immediate backend the same tasks run at the commit, in the
-request: ``tests/test_search_indexing.py`` and ``tests/test_pdftext.py``.)
+request: ``tests/search/test_indexing.py`` and ``tests/test_pdftext.py``.)
 """
 
 from contextlib import contextmanager, suppress
@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import override_settings
 from django_tasks import task_backends
 
-from tests.test_search_indexing import committed, found, handout_body, replace_file
+from tests.builders import committed, found, handout_body, replace_file
 from wagtail_pmolib import pdftext, tasks
 from wagtail_pmolib.demo.pdf import build_pdf
 from wagtail_pmolib.models import DocumentText, Speaker

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
-from tests.test_search_indexing import found, handout_body, replace_file
+from tests.builders import found, handout_body, replace_file
 from wagtail_pmolib.demo.pdf import build_pdf
 from wagtail_pmolib.models import DocumentText
 

@@ -9,7 +9,7 @@ from django.test import TestCase, modify_settings, override_settings
 from wagtail.api.v3.api import api as wagtail_api_v3
 
 import wagtail_pmolib
-from tests.test_pages import (
+from tests.builders import (
     SEED_TITLE,
     at,
     build_conference,
@@ -21,7 +21,7 @@ from tests.test_pages import (
     soup_of,
     text_of,
 )
-from tests.test_pages import _media_root as _media_root  # one MEDIA_ROOT for the module
+from tests.builders import _media_root as _media_root  # one MEDIA_ROOT for the module
 from wagtail_pmolib.models import Speaker
 
 TEMPLATE_ROOT = Path(wagtail_pmolib.__file__).parent / "templates"

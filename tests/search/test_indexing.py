@@ -9,47 +9,13 @@ immediate backend runs then): each change is made inside ``committed()``, as
 an editor's request commits before a visitor's next request."""
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.db import transaction
 
-from tests.test_pages import soup_of, text_of
+from tests.builders import cards, committed, found, handout_body, replace_file, soup_of
 from wagtail_pmolib.demo.pdf import build_pdf
 from wagtail_pmolib.models import DocumentText, SessionPage, Speaker
 
 pytestmark = pytest.mark.django_db
-
-
-def committed():
-    """A block run as a request runs it: in a transaction that commits, after
-    which what waits for the commit (``transaction.on_commit``) runs (see
-    ``_commit_like_production`` in conftest.py)."""
-    return transaction.atomic()
-
-
-def found(client, library, q):
-    response = client.get(library.url, {"q": q})
-    assert response.status_code == 200
-    return [
-        " ".join(a.get_text().split()) for a in soup_of(response).select(".pmolib-result__title a")
-    ]
-
-
-def cards(client, library, q):
-    response = client.get(library.url, {"q": q})
-    return [text_of(card) for card in soup_of(response).select(".pmolib-result")]
-
-
-def handout_body(document, title="", description=""):
-    return [("handout", {"document": document, "title": title, "description": description})]
-
-
-def replace_file(document, content, filename="v2.pdf"):
-    """What the admin does when an editor uploads a new file for a document."""
-    document.file.save(filename, ContentFile(content), save=False)
-    document.file_size = None
-    document.file_hash = ""
-    document.save()
 
 
 # --- Speakers -----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from wagtail_pmolib.models import Feedback, FeedbackSettings, RatingSummary
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 

@@ -23,7 +23,7 @@ from django.db import connection, connections
 from django.test import Client, RequestFactory
 
 from tests.settings import SQLITE_OPTIONS
-from tests.test_feedback_concurrency import counted, stored
+from tests.feedback.test_concurrency import counted, stored
 
 ENGINE = django_settings.DATABASES["default"]["ENGINE"]
 

@@ -9,8 +9,7 @@ from wagtail.models import PageViewRestriction
 from wagtail.rich_text import RichText
 
 from tests import embed_finders
-from tests.conftest import SEED_NOTICE
-from tests.test_pages import (
+from tests.builders import (
     SEED_TITLE,
     at,
     build_conference,
@@ -21,7 +20,8 @@ from tests.test_pages import (
     recording_stream,
     restrict,
 )
-from tests.test_pages import _media_root as _media_root  # one MEDIA_ROOT for the module
+from tests.builders import _media_root as _media_root  # one MEDIA_ROOT for the module
+from tests.conftest import SEED_NOTICE
 from wagtail_pmolib.models import SessionPage, Speaker
 from wagtail_pmolib.toc import flatten
 

@@ -28,7 +28,7 @@ from wagtail_pmolib.feedback import votes
 from wagtail_pmolib.feedback.identity import Visitor
 from wagtail_pmolib.models import Feedback, FeedbackSettings, RatingSummary
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "wagtail_pmolib"
 MODELADMIN = override_settings(WAGTAIL_PMOLIB={"FEEDBACK_ADMIN": "modeladmin"})
 MENU_NAME = "pmolib_feedback_modeladmin"

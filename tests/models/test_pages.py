@@ -1,7 +1,7 @@
 """The library's page types as editors build them and visitors see them.
 
-Page trees are built once per class (``setUpTestData``) with the helpers at the top
-of this module; test_api.py and test_templates.py build theirs with the same helpers.
+Page trees are built once per class (``setUpTestData``) with the builders in
+tests/builders.py, which the other test modules share.
 """
 
 import datetime
@@ -11,149 +11,41 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.images import ImageFile
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext, isolate_apps
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.text import slugify
-from wagtail.documents import get_document_model
-from wagtail.images import get_image_model
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, PageViewRestriction
 from wagtail.models.pages import PAGE_MODEL_CLASSES, get_page_models
-from wagtail.rich_text import RichText
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
-from tests.conftest import SEED_NOTICE, make_pdf_bytes
+from tests.builders import (
+    SEED_TITLE,
+    at,
+    build_conference,
+    build_document,
+    build_image,
+    build_library,
+    build_session,
+    recording_stream,
+    restrict,
+    seed_session_fields,
+    soup_of,
+    text_of,
+    toc_item,
+)
+from tests.builders import _media_root as _media_root  # one MEDIA_ROOT for the module
+from tests.conftest import SEED_NOTICE
 from wagtail_pmolib.blocks import RICH_TEXT_FEATURES
 from wagtail_pmolib.models import (
     ConferencePage,
-    ConferenceTheme,
     LibraryIndexPage,
     SessionPage,
-    SessionSpeaker,
     Speaker,
 )
 from wagtail_pmolib.models.pages import ABSTRACT_FEATURES, format_date_range
 from wagtail_pmolib.models.sessions import NOTES_FEATURES
-
-SEED_TITLE = "Step up – Powering up the PMO Service by Overcoming Hierarchical Barriers"
-
-
-# --- Building trees ----------------------------------------------------------
-# Plain functions (not fixtures) so that Django TestCase classes can build their
-# trees once in setUpTestData. Files go to the module-wide MEDIA_ROOT below.
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _media_root(tmp_path_factory):
-    """One MEDIA_ROOT for the whole module (overrides conftest's per-test one).
-
-    Documents and images made in setUpTestData must still be on disk when the
-    class's tests render their renditions.
-    """
-    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
-        yield
-
-
-def build_library(title="PMO Library", slug="library", parent=None, **fields):
-    parent = parent or Site.objects.get(is_default_site=True).root_page
-    return parent.add_child(instance=LibraryIndexPage(title=title, slug=slug, **fields))
-
-
-def build_conference(library, title="PMO Conference 2021", themes=(), **fields):
-    fields.setdefault("slug", slugify(title))
-    page = ConferencePage(title=title, **fields)
-    for name in themes:
-        page.themes.add(ConferenceTheme(name=name))
-    library.add_child(instance=page)
-    return page
-
-
-def build_session(conference, title=SEED_TITLE, speakers=(), publish=True, **fields):
-    fields.setdefault("slug", slugify(title)[:80])
-    page = SessionPage(title=title, live=publish, **fields)
-    for speaker in speakers:
-        page.session_speakers.add(SessionSpeaker(speaker=speaker))
-    conference.add_child(instance=page)
-    if publish:
-        page.save_revision().publish()
-    return SessionPage.objects.get(pk=page.pk)
-
-
-def build_document(title="The SORE Framework", filename="sore-framework.pdf"):
-    document = get_document_model()(title=title)
-    document.file.save(filename, ContentFile(make_pdf_bytes(title)), save=False)
-    document.save()
-    return document
-
-
-def build_image(title="Photo", size=(120, 120), color="teal"):
-    import io
-
-    from PIL import Image as PILImage
-
-    buffer = io.BytesIO()
-    PILImage.new("RGB", size, color).save(buffer, "PNG")
-    # An ImageFile passed to the constructor gives Wagtail the width and height.
-    return get_image_model().objects.create(
-        title=title, file=ImageFile(buffer, name=f"{slugify(title)}.png")
-    )
-
-
-def restrict(page, restriction_type=PageViewRestriction.PASSWORD):
-    return PageViewRestriction.objects.create(
-        page=page, restriction_type=restriction_type, password="secret"
-    )
-
-
-def at(*args):
-    """An aware datetime in the site's time zone."""
-    return timezone.make_aware(datetime.datetime(*args))
-
-
-def recording_stream(url="https://www.youtube.com/watch?v=seed123", **extra):
-    value = {
-        "url": url,
-        "status": "shortened",
-        "notice": SEED_NOTICE,
-        "chapters": [{"time": "0:00", "title": "Introduction"}, {"time": "4:30", "title": "SORE"}],
-    }
-    value.update(extra)
-    return [("recording", value)]
-
-
-def seed_body(document):
-    return [
-        ("heading", {"text": "Handout – The SORE Framework", "level": "h2", "anchor": ""}),
-        ("handout", {"document": document, "title": "", "description": "Download it here."}),
-        ("paragraph", RichText("<h3>Why hierarchy gets in the way</h3><p>Text.</p>")),
-    ]
-
-
-def seed_session_fields(document):
-    return {
-        "abstract": "<p>How the PMO can step up.</p><p>Second paragraph.</p>",
-        "recording": recording_stream(),
-        "body": seed_body(document),
-        "notes": "<h3>The SORE framework</h3><p>Notes.</p>",
-    }
-
-
-def toc_item(anchor, text, level=2, children=()):
-    return {"id": anchor, "text": text, "level": level, "children": list(children)}
-
-
-def soup_of(response):
-    return WagtailPageTestCase.get_soup(response.content)
-
-
-def text_of(tag):
-    return " ".join(tag.get_text(" ").split())
-
 
 # --- Hierarchy ----------------------------------------------------------------
 

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from tests.test_pages import _media_root as _media_root  # one MEDIA_ROOT for the module
-from tests.test_pages import (
+from tests.builders import _media_root as _media_root  # one MEDIA_ROOT for the module
+from tests.builders import (
     at,
     build_conference,
     build_document,

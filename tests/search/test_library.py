@@ -25,8 +25,8 @@ from wagtail.models import PageViewRestriction
 from wagtail.search.query import And, Or, Phrase, PlainText
 from wagtail.test.utils import WagtailPageTestCase
 
-from tests.test_pages import _media_root as _media_root  # one MEDIA_ROOT for the module
-from tests.test_pages import (
+from tests.builders import _media_root as _media_root  # one MEDIA_ROOT for the module
+from tests.builders import (
     at,
     build_conference,
     build_library,
