@@ -568,3 +568,15 @@ def test_session_page_view_with_twenty_handouts_costs_the_same_queries_as_one(
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_new_recording_starts_with_no_chapters():
+    """The editor's Add → Recording inserts the block's default; one empty chapter
+    there was accepted by drafts and preview, then refused by Publish."""
+    block = RecordingBlock()
+    default = block.get_default()
+    assert list(default["chapters"]) == []
+    assert block.get_form_state(default)["chapters"] == []
+    # Once the editor gives it a URL, it publishes: nothing else is required.
+    default["url"] = "https://www.youtube.com/watch?v=seed123"
+    assert list(block.clean(default)["chapters"]) == []

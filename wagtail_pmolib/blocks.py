@@ -328,7 +328,9 @@ class RecordingBlock(blocks.StructBlock):
             "Left blank, a standard notice for the rights status is shown."
         ),
     )
-    chapters = blocks.ListBlock(ChapterBlock(), required=False, label=_("Chapters"))
+    # default=[]: a new recording starts with no chapters (ListBlock's own default
+    # is one empty child, which Publish then rejects as "This field is required").
+    chapters = blocks.ListBlock(ChapterBlock(), required=False, default=[], label=_("Chapters"))
 
     class Meta:
         icon = "media"
