@@ -23,6 +23,7 @@ from wagtail.images.blocks import ImageBlock, ImageChooserBlock
 
 from .documents import describe_document, file_type_label, human_size
 from .recordings import RecordingStatus, build_recording, parse_timestamp
+from .richtext import is_blank
 
 PREVIEW_TEMPLATE = "wagtail_pmolib/blocks/preview.html"
 
@@ -90,6 +91,10 @@ class ParagraphBlock(blocks.RichTextBlock):
     def __init__(self, **kwargs):
         kwargs.setdefault("features", RICH_TEXT_FEATURES)
         super().__init__(**kwargs)
+
+    def render(self, value, context=None):
+        # An editor left empty is an empty paragraph in Draftail's HTML: show nothing.
+        return "" if is_blank(value.source) else super().render(value, context)
 
     class Meta:
         icon = "pilcrow"

@@ -14,7 +14,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import path
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
@@ -25,6 +25,7 @@ from ..forms import SessionPageForm
 from ..recordings import RecordingStatus
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
 from ..toc import TocSection
+from .fields import RichTextField
 from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import ABSTRACT_FEATURES, LINK_FIELDS, LibraryPageMixin, exclude_restricted
 
