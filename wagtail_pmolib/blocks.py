@@ -22,7 +22,13 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock, ImageChooserBlock
 
 from .documents import describe_document, file_type_label, human_size
-from .recordings import RecordingStatus, build_recording, parse_timestamp
+from .recordings import (
+    EMBED_NOT_FOUND,
+    RecordingStatus,
+    build_recording,
+    check_embed,
+    parse_timestamp,
+)
 from .richtext import is_blank
 
 PREVIEW_TEMPLATE = "wagtail_pmolib/blocks/preview.html"
@@ -406,13 +412,20 @@ class RecordingBlock(blocks.StructBlock):
                 ErrorList([ValidationError(_("Captions must be a WebVTT file ending in .vtt."))]),
             )
         url = value.get("url")
-        if url and not value.get("video") and not _embeddable(url):
-            errors.setdefault(
-                "url",
-                ErrorList(
-                    [ValidationError(_("This URL is not from a video provider Wagtail can embed."))]
-                ),
-            )
+        if url and not value.get("video") and "url" not in errors:
+            if not _embeddable(url):
+                message = _("This URL is not from a video provider Wagtail can embed.")
+            elif check_embed(url) == EMBED_NOT_FOUND:
+                # An unreachable provider only warns (after the save, see
+                # AbstractSessionPage.get_editor_warnings): it must not block editors.
+                message = _(
+                    "The video provider found no video at this URL. "
+                    "Check the link, for example the video id."
+                )
+            else:
+                message = None
+            if message:
+                errors["url"] = ErrorList([ValidationError(message)])
         if errors:
             raise blocks.StructBlockValidationError(block_errors=errors)
         return value

@@ -29,6 +29,7 @@ from tests.builders import (
     build_image,
     build_library,
     build_session,
+    recording_form_value,
     recording_stream,
     restrict,
     seed_session_fields,
@@ -94,28 +95,6 @@ class PageHierarchyTests(WagtailPageTestCase):
 
 
 # --- Creating a session in the admin --------------------------------------------
-
-
-def list_block(items):
-    """ListBlock form data (``-count``, ``-N-value``, ``-N-order``, ``-N-deleted``)."""
-    data = {
-        str(i): {"value": value, "order": str(i), "deleted": ""} for i, value in enumerate(items)
-    }
-    data["count"] = str(len(items))
-    return data
-
-
-def recording_form_value(url="https://www.youtube.com/watch?v=seed123", chapters=()):
-    return {
-        "url": url,
-        "video": "",
-        "captions": "",
-        "poster": "",
-        "status": "shortened",
-        "available_from": "",
-        "notice": SEED_NOTICE,
-        "chapters": list_block([{"time": t, "title": title} for t, title in chapters]),
-    }
 
 
 CHAPTERS = [("0:00", "Intro"), ("4:30", "SORE")]
