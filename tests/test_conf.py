@@ -32,6 +32,10 @@ def test_unknown_keys_are_rejected_with_their_names():
         {"INDEX_PAGE_SIZE": -1},
         {"INDEX_PAGE_SIZE": 100},
         {"TOC_MIN_LEVEL": 5, "TOC_MAX_LEVEL": 3},
+        {"HANDOUT_FILE_EXTENSIONS": "pdf"},
+        {"HANDOUT_FILE_EXTENSIONS": [".pdf"]},
+        {"HANDOUT_FILE_EXTENSIONS": ["PDF"]},
+        {"HANDOUT_FILE_EXTENSIONS": [""]},
     ],
 )
 def test_bad_values_are_rejected(value):

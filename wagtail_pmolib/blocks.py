@@ -15,12 +15,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.forms.utils import ErrorList
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents import get_document_model
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock, ImageChooserBlock
 
+from .conf import pmolib_settings
 from .documents import describe_document, file_type_label, human_size
 from .recordings import (
     EMBED_NOT_FOUND,
@@ -162,8 +164,44 @@ class FigureBlock(blocks.StructBlock):
         )
 
 
+class HandoutDocumentChooserBlock(DocumentChooserBlock):
+    """Wagtail's document chooser that also shows the chosen file's type and size
+    ("The SORE Framework — PDF, 245 KB"), and refuses file types outside
+    ``WAGTAIL_PMOLIB["HANDOUT_FILE_EXTENSIONS"]`` when that is set."""
+
+    @cached_property
+    def widget(self):
+        from wagtail.documents.widgets import AdminDocumentChooser
+
+        class HandoutDocumentChooser(AdminDocumentChooser):
+            def get_display_title(self, instance):
+                info = describe_document(instance)
+                return f"{instance} — {info}" if info else str(instance)
+
+        return HandoutDocumentChooser()
+
+    def clean(self, value):
+        value = super().clean(value)
+        allowed = pmolib_settings.HANDOUT_FILE_EXTENSIONS
+        if value is not None and allowed:
+            extension = value.file_extension.lower()
+            if extension not in allowed:
+                raise ValidationError(
+                    _(
+                        "“%(file)s” can’t be a handout: its type is %(kind)s. "
+                        "Handouts may be: %(allowed)s."
+                    )
+                    % {
+                        "file": value.filename,
+                        "kind": file_type_label(extension) or _("unknown"),
+                        "allowed": ", ".join(file_type_label(e) for e in allowed),
+                    }
+                )
+        return value
+
+
 class HandoutBlock(blocks.StructBlock):
-    document = DocumentChooserBlock(label=_("Document"))
+    document = HandoutDocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(
         required=False,
         max_length=255,

@@ -33,6 +33,6 @@ def clear_blank_rich_text(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wagtail_pmolib", "0006_recording_starts_without_chapters")]
+    dependencies = [("wagtail_pmolib", "0006_session_blocks")]
 
     operations = [migrations.RunPython(clear_blank_rich_text, migrations.RunPython.noop)]
