@@ -81,7 +81,8 @@ class HeadingBlock(blocks.StructBlock):
         label = _("Heading")
         form_classname = "struct-block pmolib-heading-block"
         preview_template = PREVIEW_TEMPLATE
-        preview_value = {"text": "Session Notes", "level": "h2", "anchor": "session-notes"}
+        # Not "Session Notes": the page adds that heading itself above the notes.
+        preview_value = {"text": "Key takeaways", "level": "h2", "anchor": "key-takeaways"}
 
     def toc_heading(self, value):
         level = value.get("level") or "h2"
@@ -280,7 +281,8 @@ class HandoutGroupBlock(blocks.StructBlock):
         icon = "folder-open-inverse"
         template = "wagtail_pmolib/blocks/handout_group_block.html"
         description = _("Several handouts under one heading.")
-        label = _("Handouts")
+        # "Handout" and "Handouts" looked alike in the block picker.
+        label = _("Group of handouts")
         preview_template = PREVIEW_TEMPLATE
 
     def toc_heading(self, value):
