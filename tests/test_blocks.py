@@ -609,3 +609,30 @@ def test_a_setting_restricts_handout_file_types(settings):
     assert raised.value.block_errors["document"].messages == [
         "“setup.exe” can’t be a handout: its type is EXE. Handouts may be: PDF, PowerPoint."
     ]
+
+
+def test_chapters_must_run_forwards():
+    block = RecordingBlock()
+    value = block.to_python(
+        {
+            "url": "https://www.youtube.com/watch?v=seed123",
+            "status": "full",
+            "chapters": [
+                {"time": "0:00", "title": "Introduction"},
+                {"time": "4:30", "title": "SORE"},
+                {"time": "4:30", "title": "Same time"},
+                {"time": "2:00", "title": "Backwards"},
+                {"time": "9:00", "title": "Fine again"},
+            ],
+        }
+    )
+    with pytest.raises(wagtail_blocks.StructBlockValidationError) as raised:
+        block.clean(value)
+    chapter_errors = raised.value.block_errors["chapters"].block_errors
+    assert sorted(chapter_errors) == [2, 3]
+    assert chapter_errors[2].block_errors["time"].messages == [
+        "Starts at or before the chapter above it (4:30)."
+    ]
+    assert chapter_errors[3].block_errors["time"].messages == [
+        "Starts at or before the chapter above it (4:30)."
+    ]

@@ -451,6 +451,12 @@ class RecordingBlock(blocks.StructBlock):
                 "captions",
                 ErrorList([ValidationError(_("Captions must be a WebVTT file ending in .vtt."))]),
             )
+        if "chapters" not in errors:
+            chapter_errors = _chapter_order_errors(value.get("chapters") or [])
+            if chapter_errors:
+                errors["chapters"] = blocks.list_block.ListBlockValidationError(
+                    block_errors=chapter_errors
+                )
         url = value.get("url")
         if url and not value.get("video") and "url" not in errors:
             if not _embeddable(url):
@@ -497,6 +503,29 @@ class RecordingBlock(blocks.StructBlock):
                 for c in recording.chapters
             ],
         }
+
+
+def _chapter_order_errors(chapters) -> dict:
+    """Chapters run forwards: each starts after the one above it. Errors keyed by
+    the index of each chapter that doesn't, on its time."""
+    errors, previous = {}, None
+    for index, chapter in enumerate(chapters):
+        try:
+            seconds = parse_timestamp(chapter.get("time") or "")
+        except ValueError:
+            continue  # the time's own validator has said why
+        if previous is not None and seconds <= previous[0]:
+            errors[index] = blocks.StructBlockValidationError(
+                block_errors={
+                    "time": ValidationError(
+                        _("Starts at or before the chapter above it (%(time)s).")
+                        % {"time": previous[1]}
+                    )
+                }
+            )
+        else:
+            previous = (seconds, chapter.get("time"))
+    return errors
 
 
 def _embeddable(url):

@@ -24,7 +24,13 @@ from ..admin.panels import FeedbackSummaryPanel
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
-from ..recordings import EMBED_UNREACHABLE, RecordingStatus, check_embed
+from ..recordings import (
+    EMBED_UNREACHABLE,
+    RecordingStatus,
+    check_embed,
+    format_timestamp,
+    parse_timestamp,
+)
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
 from ..toc import TocSection
 from .fields import RichTextField
@@ -222,6 +228,15 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
                     % {"day": format_date_range(day, day), "days": format_date_range(start, end)}
                 )
         for child in self.recording:
+            last = max(_chapter_seconds(child.value), default=0)
+            if self.duration_minutes and last > self.duration_minutes * 60:
+                warnings.append(
+                    gettext(
+                        "A chapter starts at %(time)s, after the session’s %(minutes)s minutes: "
+                        "check the chapter times and the duration."
+                    )
+                    % {"time": format_timestamp(last), "minutes": self.duration_minutes}
+                )
             url = child.value.get("url")
             if url and not child.value.get("video") and check_embed(url) == EMBED_UNREACHABLE:
                 warnings.append(
@@ -400,3 +415,12 @@ class SessionPage(AbstractSessionPage):
     class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
+
+
+def _chapter_seconds(recording):
+    """Where each chapter of a recording block's value starts, in seconds."""
+    for chapter in recording.get("chapters") or []:
+        try:
+            yield parse_timestamp(chapter.get("time") or "")
+        except ValueError:
+            continue
