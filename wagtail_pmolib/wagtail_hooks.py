@@ -110,3 +110,10 @@ def warn_editor(request, page):
     if get_warnings is not None:
         for warning in get_warnings():
             messages.warning(request, warning)
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_library_summary_items(request, items):
+    from .admin.dashboard import NewFeedbackSummaryItem, SessionsSummaryItem
+
+    items += [SessionsSummaryItem(request), NewFeedbackSummaryItem(request)]
