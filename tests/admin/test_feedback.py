@@ -5,6 +5,7 @@ bulk status, delete, exports), the "Session ratings" report, the page panel and
 import csv
 import datetime
 import io
+import re
 import zipfile
 from types import SimpleNamespace
 from unittest import mock
@@ -765,6 +766,10 @@ def test_panel_shows_the_current_period_only(login, users, pages):
     assert "Rating period 2" in content
     # Comments are the page's latest, whatever the period.
     assert "Old comment" in content
+    # One date style in the panel: "30 November 2026" (with the time for comments).
+    today = date_format(timezone.localtime(), "j F Y")
+    assert f"Rating period 2, since {today}." in content
+    assert re.search(rf"{today}, \d\d:\d\d\s+– 1 star", content)
 
 
 def test_panel_is_hidden_without_the_view_permission(login, users, pages):
