@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 from wagtail.models import Page
 
 from ..conf import pmolib_settings
-from ..feedback.summary import Summary, bayesian_average_sql
+from ..feedback.summary import Summary, bayesian_average_sql, rating_prior
 from ..models.pages import LINK_FIELDS
 from . import matching
 from .excerpts import excerpt, lead, mark, stem, terms_pattern
@@ -69,7 +69,7 @@ def rollback_on_error():
 
 def rating_sort(queryset, sort: str, counts: Counts):
     """``queryset`` in "top rated" or "most rated" order: the Bayesian average of the
-    ratings (the library's mean as prior, ``BAYESIAN_PRIOR_WEIGHT``) or their number,
+    ratings (``feedback.summary``; the library's mean as prior) or their number,
     each breaking the other's ties, then newest first."""
     rated = models.Q(pmolib_rating_summary__count__gt=0)
     count = models.Case(
@@ -82,11 +82,8 @@ def rating_sort(queryset, sort: str, counts: Counts):
         default=0,
         output_field=models.IntegerField(),
     )
-    prior = counts.rated_total / counts.rated_count if counts.rated_count else 0.0
-    bayes = Coalesce(
-        bayesian_average_sql(count, total, prior, pmolib_settings.BAYESIAN_PRIOR_WEIGHT),
-        Value(0.0),
-    )
+    prior = rating_prior(counts.rated_count, counts.rated_total)
+    bayes = Coalesce(bayesian_average_sql(count, total, prior), Value(0.0))
     queryset = queryset.alias(_pmolib_bayes=bayes, _pmolib_count=count)
     keys = [models.F("_pmolib_bayes").desc(), models.F("_pmolib_count").desc()]
     if sort == SORT_MOST_RATED:
