@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 class ContentVersion(models.Model):
-    """One version number per *scope* (``"page:42"``, ``"library:3"``…)."""
+    """One version number per *scope* (``"page:42"``, ``"speaker:3"``…)."""
 
     scope = models.CharField(_("scope"), max_length=64, primary_key=True)
     version = models.BigIntegerField(_("version"))
