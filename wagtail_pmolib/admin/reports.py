@@ -16,10 +16,10 @@ from wagtail.admin.views.reports import ReportView
 from ..feedback.summary import STARS, bayesian_average, percentages, rating_prior
 from ..feedback.votes import COUNTED_VOTE
 from ..models import Feedback, FeedbackStatus
+from ..models.panels import feedback_listing_url
+from ..models.permissions import can_view_feedback
 from .exports import SafeSpreadsheetExportMixin
 from .filters import RatingsReportFilterSet
-from .panels import feedback_listing_url
-from .permissions import can_view_feedback
 
 
 @dataclass

@@ -17,7 +17,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ..feedback import votes
 from ..models import Feedback, FeedbackMixin, RatingSummary
-from .permissions import can_reset_ratings
+from ..models.permissions import can_reset_ratings
 
 
 class ResetRatingsView(WagtailAdminTemplateMixin, TemplateView):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.messages import get_messages
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import ngettext
 
 from ..conf import pmolib_settings
@@ -25,14 +24,6 @@ def feedback_endpoint(page, request=None) -> str:
 
 def is_enabled(page, feedback_settings) -> bool:
     return bool(feedback_settings.enabled and getattr(page, "feedback_enabled", False))
-
-
-def endpoint_is_mounted() -> bool:
-    try:
-        reverse("wagtail_pmolib:feedback", kwargs={"path": "x/"})
-    except NoReverseMatch:
-        return False
-    return True
 
 
 def feedback_context(page, request, *, errors=None, values=None) -> dict:
