@@ -25,6 +25,7 @@ LAYERS = {
     "recordings": 1,
     "documents": 1,
     "text": 1,
+    "richtext": 1,
     "database": 1,
     "references": 1,
     "serializers": 1,
