@@ -391,13 +391,24 @@ def test_feedback_settings_defaults_are_the_seed_texts():
         ("after_vote", 5, True, True),
         ("low_rating", 3, True, True),
         ("low_rating", 4, True, False),
-        ("low_rating", 2, False, False),
+        ("low_rating", 2, False, True),  # chosen, not yet sent: explain it at once
+        ("low_rating", 4, False, False),
         ("low_rating", None, True, False),
+        ("low_rating", None, False, False),
     ],
 )
 def test_when_the_comment_form_shows(mode, rating, voted, wanted):
     assert defaults(comment_form=mode).comment_wanted(rating=rating, voted=voted) is wanted
     assert defaults(comment_form=mode).comment_needs_vote() is (mode != "always")
+
+
+@pytest.mark.parametrize(
+    ("mode", "low_rating_below", "ratings"),
+    [("always", 4, [1, 2, 3, 4, 5]), ("after_vote", 4, []), ("low_rating", 3, [1, 2])],
+)
+def test_the_script_is_told_the_rule_not_the_mode(mode, low_rating_below, ratings):
+    rules = defaults(comment_form=mode, low_rating_below=low_rating_below)
+    assert rules.comment_ratings() == ratings
 
 
 # --- summary arithmetic ----------------------------------------------------

@@ -61,8 +61,7 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         # Callables: evaluated by the template only when the section is rendered,
         # not when it comes from the cache.
         "action": lambda: feedback_endpoint(page, request),
-        "comment_mode": feedback_settings.comment_form,
-        "low_rating_below": feedback_settings.low_rating_below,
+        "comment_ratings": " ".join(map(str, feedback_settings.comment_ratings())),
         "comment_required": feedback_settings.comment_required_after_low_rating,
         "show_comment": bool(errors)
         or feedback_settings.comment_wanted(rating=asked, voted=voted, low=low),
