@@ -40,6 +40,7 @@ LAYERS = {
     "invalidation": 2,
     "feedback": 3,
     "search": 3,
+    "access": 3,  # DESIGN.md: who may see what (not written yet)
     "tasks": 3,
     "pdftext": 3,
     "fragment_cache": 3,
