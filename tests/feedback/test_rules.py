@@ -537,6 +537,31 @@ def test_bayesian_average_lies_between_the_prior_and_the_average(count, mean, pr
     assert abs(more - average) <= abs(result - average) + 1e-9
 
 
+@pytest.mark.django_db
+def test_the_bayesian_average_sorts_the_same_in_the_database():
+    from django.db.models import F
+
+    from tests.builders import build_conference, build_library, build_session
+    from wagtail_pmolib.feedback.summary import bayesian_average_sql
+
+    library = build_library()
+    conference = build_conference(library, "Rated")
+    for n, (count, total) in enumerate([(1, 5), (20, 90), (3, 9), (0, 0)]):
+        session = build_session(conference, f"Rated {n}")
+        RatingSummary.objects.create(page=session, count=count, total=total)
+    rows = RatingSummary.objects.annotate(
+        bayes=bayesian_average_sql(F("count"), F("total"), 104 / 24, 5)
+    ).values_list("count", "total", "bayes")
+    for count, total, bayes in rows:
+        assert bayes == pytest.approx(bayesian_average(count, total, 104 / 24, 5))
+    assert (
+        RatingSummary.objects.annotate(bayes=bayesian_average_sql(F("count"), F("total"), 3.0, 0))
+        .get(count=0)
+        .bayes
+        is None
+    )  # no ratings and no prior: None in Python too
+
+
 # --- the stored summary (item 6) ---------------------------------------------
 
 COUNTED_FIELDS = ("count", "total", "stars_1", "stars_2", "stars_3", "stars_4", "stars_5")
