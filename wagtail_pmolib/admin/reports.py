@@ -75,16 +75,15 @@ def session_ratings(feedback) -> list[PageRatings]:
     votes here as the prior; best first (ties: more ratings first). One
     aggregate query grouped by page.
     """
-    counted = COUNTED_VOTE
     grouped = (
         feedback.exclude(status=FeedbackStatus.SPAM)
         .order_by()
         .values("page_id")
         .annotate(
-            count=Count("pk", filter=counted),
-            total=Sum("rating", filter=counted),
+            count=Count("pk", filter=COUNTED_VOTE),
+            total=Sum("rating", filter=COUNTED_VOTE),
             comments=Count("pk", filter=~Q(comment="")),
-            **{f"stars_{n}": Count("pk", filter=counted & Q(rating=n)) for n in STARS},
+            **{f"stars_{n}": Count("pk", filter=COUNTED_VOTE & Q(rating=n)) for n in STARS},
         )
         .filter(count__gt=0)
     )
