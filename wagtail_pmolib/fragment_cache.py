@@ -11,7 +11,7 @@ speakers. The article is cached in two parts around the feedback section:
           each of its speakers.
 
 The versions are read from the database with one query per request
-(``models/versions.py``) and bumped after commit by ``invalidation.py``, so
+(``models/versions.py``) and bumped after commit by ``invalidation``, so
 every process sees every change on its next request, with any cache backend
 (a per-process one included). Keys also hold the language and the day
 (embargoes end at midnight). Previews are never cached.

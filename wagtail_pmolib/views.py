@@ -1,6 +1,8 @@
-"""The HTML and JSON answers of the feedback endpoint, ``POST {page.url}feedback/``.
+"""Thin HTTP views, called by the pages' routes: the library page and its
+suggestions (``wagtail_pmolib.search``), the session page, and the HTML and JSON
+answers of the feedback endpoint, ``POST {page.url}feedback/``.
 
-Thin: it reads the request, asks ``wagtail_pmolib.feedback`` what to do and
+Each reads the request, asks the rules (``search``, ``feedback``) what to do and
 answers. Pages stay cacheable (identical for every anonymous visitor, no
 cookie), so the endpoint does not use Django's CSRF token; it refuses
 cross-site requests by the Origin and Sec-Fetch-Site headers browsers send
@@ -28,7 +30,7 @@ from .feedback.settings import settings_for_request
 from .feedback.votes import FeedbackError, FeedbackUnavailable, parse, submit
 from .fragment_cache import article_keys
 from .models.mixins import is_feedback_route
-from .search import parse_params, run_search, suggest
+from .search import parse_params, run_search, scope_for, suggest
 from .search.log import record_visitor_search, search_extras
 from .templatetags.wagtail_pmolib_tags import prefetch_fragments
 
@@ -247,8 +249,8 @@ def library_page_view(request, page, *args, **kwargs):
     and paging, from ``wagtail_pmolib.search``; counted in the search log."""
     request.is_preview = getattr(request, "is_preview", False)
     context = page.get_context(request, *args, **kwargs)
-    scope = page.get_search_scope(request)
-    search = run_search(scope, request, parse_params(request.GET, scope))
+    scope = scope_for(page, request)
+    search = run_search(scope, parse_params(request.GET, scope))
     record_visitor_search(request, search)
     context.update(
         search=search,
@@ -271,7 +273,7 @@ def suggest_view(request, index_page):
         response = JsonResponse({"error": _("Use GET.")}, status=405)
         response["Allow"] = "GET, HEAD"
         return response
-    found = suggest(index_page.get_search_scope(request), request, request.GET.get("q", ""))
+    found = suggest(scope_for(index_page, request), request, request.GET.get("q", ""))
     response = JsonResponse(found, json_dumps_params={"ensure_ascii": False})
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -8,7 +8,7 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 
 from .admin.bulk_actions import DeleteFeedbackBulkAction, SetFeedbackStatusBulkAction
-from .admin.permissions import can_reset_ratings, can_view_feedback
+from .models.permissions import can_reset_ratings, can_view_feedback
 from .viewsets import FeedbackViewSet, SpeakerViewSet
 
 register_snippet(SpeakerViewSet)

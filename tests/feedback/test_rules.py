@@ -391,13 +391,24 @@ def test_feedback_settings_defaults_are_the_seed_texts():
         ("after_vote", 5, True, True),
         ("low_rating", 3, True, True),
         ("low_rating", 4, True, False),
-        ("low_rating", 2, False, False),
+        ("low_rating", 2, False, True),  # chosen, not yet sent: explain it at once
+        ("low_rating", 4, False, False),
         ("low_rating", None, True, False),
+        ("low_rating", None, False, False),
     ],
 )
 def test_when_the_comment_form_shows(mode, rating, voted, wanted):
     assert defaults(comment_form=mode).comment_wanted(rating=rating, voted=voted) is wanted
     assert defaults(comment_form=mode).comment_needs_vote() is (mode != "always")
+
+
+@pytest.mark.parametrize(
+    ("mode", "low_rating_below", "ratings"),
+    [("always", 4, [1, 2, 3, 4, 5]), ("after_vote", 4, []), ("low_rating", 3, [1, 2])],
+)
+def test_the_script_is_told_the_rule_not_the_mode(mode, low_rating_below, ratings):
+    rules = defaults(comment_form=mode, low_rating_below=low_rating_below)
+    assert rules.comment_ratings() == ratings
 
 
 # --- summary arithmetic ----------------------------------------------------
@@ -524,6 +535,31 @@ def test_bayesian_average_lies_between_the_prior_and_the_average(count, mean, pr
     # More votes at the same average pull it towards the average.
     more = bayesian_average(count * 10, total * 10, prior, weight)
     assert abs(more - average) <= abs(result - average) + 1e-9
+
+
+@pytest.mark.django_db
+def test_the_bayesian_average_sorts_the_same_in_the_database():
+    from django.db.models import F
+
+    from tests.builders import build_conference, build_library, build_session
+    from wagtail_pmolib.feedback.summary import bayesian_average_sql
+
+    library = build_library()
+    conference = build_conference(library, "Rated")
+    for n, (count, total) in enumerate([(1, 5), (20, 90), (3, 9), (0, 0)]):
+        session = build_session(conference, f"Rated {n}")
+        RatingSummary.objects.create(page=session, count=count, total=total)
+    rows = RatingSummary.objects.annotate(
+        bayes=bayesian_average_sql(F("count"), F("total"), 104 / 24, 5)
+    ).values_list("count", "total", "bayes")
+    for count, total, bayes in rows:
+        assert bayes == pytest.approx(bayesian_average(count, total, 104 / 24, 5))
+    assert (
+        RatingSummary.objects.annotate(bayes=bayesian_average_sql(F("count"), F("total"), 3.0, 0))
+        .get(count=0)
+        .bayes
+        is None
+    )  # no ratings and no prior: None in Python too
 
 
 # --- the stored summary (item 6) ---------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.messages import get_messages
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import ngettext
 
 from ..conf import pmolib_settings
@@ -25,14 +24,6 @@ def feedback_endpoint(page, request=None) -> str:
 
 def is_enabled(page, feedback_settings) -> bool:
     return bool(feedback_settings.enabled and getattr(page, "feedback_enabled", False))
-
-
-def endpoint_is_mounted() -> bool:
-    try:
-        reverse("wagtail_pmolib:feedback", kwargs={"path": "x/"})
-    except NoReverseMatch:
-        return False
-    return True
 
 
 def feedback_context(page, request, *, errors=None, values=None) -> dict:
@@ -70,8 +61,7 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         # Callables: evaluated by the template only when the section is rendered,
         # not when it comes from the cache.
         "action": lambda: feedback_endpoint(page, request),
-        "comment_mode": feedback_settings.comment_form,
-        "low_rating_below": feedback_settings.low_rating_below,
+        "comment_ratings": " ".join(map(str, feedback_settings.comment_ratings())),
         "comment_required": feedback_settings.comment_required_after_low_rating,
         "show_comment": bool(errors)
         or feedback_settings.comment_wanted(rating=asked, voted=voted, low=low),

@@ -215,13 +215,20 @@ def request_recount(page_id):
         pages.add(page_id)
 
 
+# The condition a vote meets to count in its page's ratings: a rating, not spam,
+# in the page's current rating period (the period of its ``RatingSummary``: a page
+# without one shows no ratings). What the summary holds, and what pages are
+# ranked by (``summary.bayesian_average``: "Top rated", the ratings report).
+COUNTED_VOTE = Q(rating__isnull=False, period=F("page__pmolib_rating_summary__period")) & ~Q(
+    status=FeedbackStatus.SPAM
+)
+
+
 def recount(page_id) -> Summary:
     """Rebuild a page's stored summary from its votes in the current period."""
     with transaction.atomic():
         summary = _lock_summary(page_id)
-        counted = Feedback.objects.filter(
-            page_id=page_id, period=summary.period, rating__isnull=False
-        ).exclude(status=FeedbackStatus.SPAM)
+        counted = Feedback.objects.filter(COUNTED_VOTE, page_id=page_id)
         figures = counted.aggregate(
             count=Count("pk"),
             total=Sum("rating"),

@@ -124,12 +124,6 @@ class AbstractLibraryIndexPage(RoutablePageMixin, LibraryPageMixin, Page):
 
         return SessionPage
 
-    def get_search_scope(self, request=None):
-        """The sessions ``request``'s visitor may see in this library (one query)."""
-        from ..search import scope_for
-
-        return scope_for(self, request, self.get_session_model())
-
     @path("")
     def index_route(self, request, *args, **kwargs):
         from ..views import library_page_view  # a page's route imports its view (DESIGN.md)

@@ -20,7 +20,6 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
-from ..admin.panels import FeedbackSummaryPanel
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
@@ -42,6 +41,7 @@ from .pages import (
     exclude_restricted,
     format_date_range,
 )
+from .panels import FeedbackSummaryPanel
 
 # The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
 NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
@@ -294,7 +294,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
     def _read_handouts_text(self):
         from wagtail.documents import get_document_model
 
-        from ..search.text import handouts_in, raw_stream_data
+        from ..text import handouts_in, raw_stream_data
 
         handouts = handouts_in(raw_stream_data(self.body))
         ids = {h["document"] for h in handouts if h["document"]}

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 class ContentVersion(models.Model):
-    """One version number per *scope* (``"page:42"``, ``"library:3"``…)."""
+    """One version number per *scope* (``"page:42"``, ``"speaker:3"``…)."""
 
     scope = models.CharField(_("scope"), max_length=64, primary_key=True)
     version = models.BigIntegerField(_("version"))
@@ -70,7 +70,7 @@ def _saw_sites(version) -> None:
 # A scope never bumped reads 0, so if the table is emptied (a reset, a copy of
 # another database) every such scope reads 0 again, and entries a cache still
 # holds from before its first bump would be served as current. These few scopes
-# (``tree``, read with every article and catalog key, and each site's feedback
+# (``tree``, read with every article's key, and each site's feedback
 # settings) always have a row: made from the clock when missing, so keys made
 # before the table was emptied never come back.
 def _anchored(scope) -> bool:

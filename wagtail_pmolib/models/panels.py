@@ -1,4 +1,5 @@
-"""A page edit view's "Ratings and comments" panel."""
+"""A page edit view's "Ratings and comments" panel, declared by page models
+(``SessionPage``; host page types may add it too)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 
-# Imports of models and permissions happen when the panel renders: this module
-# is imported by ``models/pages.py``.
+# Pure arithmetic, no models (L1 in tests/test_layering.py).
+from ..feedback.summary import Summary
+from .feedback import Feedback, FeedbackStatus, RatingSummary
+from .permissions import can_reset_ratings, can_view_feedback
 
 
 def feedback_listing_url(page_id=None) -> str | None:
     """The feedback listing in the admin, filtered to one page when given."""
-    from ..models import Feedback
-
     viewset = getattr(Feedback, "snippet_viewset", None)
     if viewset is None:
         return None
@@ -44,8 +45,6 @@ class FeedbackSummaryPanel(Panel):
         template_name = "wagtail_pmolib/admin/feedback_panel.html"
 
         def is_shown(self):
-            from .permissions import can_view_feedback
-
             return (
                 getattr(self.instance, "pk", None) is not None
                 and self.request is not None
@@ -53,10 +52,6 @@ class FeedbackSummaryPanel(Panel):
             )
 
         def get_context_data(self, parent_context=None):
-            from ..feedback.summary import Summary
-            from ..models import Feedback, FeedbackStatus, RatingSummary
-            from .permissions import can_reset_ratings
-
             context = super().get_context_data(parent_context)
             page_id = self.instance.pk
             stored = RatingSummary.objects.filter(page_id=page_id).first()
