@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from wagtail.admin.site_summary import SummaryItem
 
-from .permissions import can_view_feedback
+from ..models.permissions import can_view_feedback
 
 
 class SessionsSummaryItem(SummaryItem):
