@@ -15,8 +15,13 @@ from .conf import pmolib_settings
 from .models import Feedback, Speaker
 
 
+class SpeakerIndexView(SafeSpreadsheetExportMixin, IndexView):
+    pass
+
+
 class SpeakerViewSet(SnippetViewSet):
     model = Speaker
+    index_view_class = SpeakerIndexView
     icon = "user"
     menu_label = _("Speakers")
     menu_name = "pmolib_speakers"
