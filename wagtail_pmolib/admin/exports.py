@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from django.utils.translation import gettext_lazy as _
+
+from ..feedback.votes import CONTROL_RE
 
 # The columns of a feedback export, in both admins (snippets and modeladmin).
 FEEDBACK_EXPORT_FIELDS = [
@@ -33,9 +33,10 @@ FEEDBACK_EXPORT_HEADINGS = {
 # which some programs apply to what they import, turns them into the ASCII ones.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
-# What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE; not imported, so
-# that loading the admin does not load openpyxl).
-XLSX_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE): the control
+# characters new comments lose on the way in, which older rows and editors'
+# texts may still hold.
+XLSX_ILLEGAL_RE = CONTROL_RE
 
 
 def neutralise_formula(value, export_format="csv"):
