@@ -179,3 +179,28 @@ def replace_file(document, content, filename="v2.pdf"):
     document.file_size = None
     document.file_hash = ""
     document.save()
+
+
+# --- Admin form data ------------------------------------------------------------
+
+
+def list_block(items):
+    """ListBlock form data (``-count``, ``-N-value``, ``-N-order``, ``-N-deleted``)."""
+    data = {
+        str(i): {"value": value, "order": str(i), "deleted": ""} for i, value in enumerate(items)
+    }
+    data["count"] = str(len(items))
+    return data
+
+
+def recording_form_value(url="https://www.youtube.com/watch?v=seed123", chapters=()):
+    return {
+        "url": url,
+        "video": "",
+        "captions": "",
+        "poster": "",
+        "status": "shortened",
+        "available_from": "",
+        "notice": SEED_NOTICE,
+        "chapters": list_block([{"time": t, "title": title} for t, title in chapters]),
+    }

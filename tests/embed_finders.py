@@ -1,10 +1,12 @@
 """A stand-in for YouTube's and Vimeo's oEmbed endpoints: the suite makes no network call.
 
-URLs containing "unreachable" fail as a provider outage would.
+URLs containing "unreachable" fail as a provider outage would; URLs containing
+"missing" get the provider's 404, as a mistyped video id does.
 """
 
 from urllib.parse import parse_qs, urlsplit
 
+import requests
 from wagtail.embeds.exceptions import EmbedNotFoundException
 from wagtail.embeds.finders.base import EmbedFinder
 
@@ -23,6 +25,14 @@ class StubOEmbedFinder(EmbedFinder):
         CALLS.append(url)
         if "unreachable" in url:
             raise EmbedNotFoundException(f"stub provider is down for {url}")
+        if "missing" in url:
+            # What Wagtail's oEmbed finder raises for the provider's 404.
+            response = requests.Response()
+            response.status_code = 404
+            try:
+                raise requests.HTTPError("404 Client Error: Not Found", response=response)
+            except requests.HTTPError as exc:
+                raise EmbedNotFoundException(f"Request failed: {exc}") from exc
         parts = urlsplit(url)
         if "vimeo" in parts.netloc:
             video_id = parts.path.strip("/").split("/")[-1]

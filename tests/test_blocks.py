@@ -5,6 +5,7 @@ import io
 import pytest
 from bs4 import BeautifulSoup
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.core.management import call_command
 from django.db import connection
@@ -568,3 +569,70 @@ def test_session_page_view_with_twenty_handouts_costs_the_same_queries_as_one(
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_new_recording_starts_with_no_chapters():
+    """The editor's Add → Recording inserts the block's default; one empty chapter
+    there was accepted by drafts and preview, then refused by Publish."""
+    block = RecordingBlock()
+    default = block.get_default()
+    assert list(default["chapters"]) == []
+    assert block.get_form_state(default)["chapters"] == []
+    # Once the editor gives it a URL, it publishes: nothing else is required.
+    default["url"] = "https://www.youtube.com/watch?v=seed123"
+    assert list(block.clean(default)["chapters"]) == []
+
+
+@pytest.mark.django_db
+def test_the_handout_chooser_shows_the_files_type_and_size():
+    document = get_document_model()(title="The SORE Framework")
+    document.file.save("sore.pdf", ContentFile(pdf_of_size(250 * 1024)), save=False)
+    document.save()
+    widget = HandoutBlock().child_blocks["document"].widget
+    shown = "The SORE Framework — PDF, 250\u00a0KB"
+    assert widget.get_value_data(document)["title"] == shown
+    assert shown in widget.render("doc", document.pk, attrs={"id": "id_doc"})
+
+
+@pytest.mark.django_db
+def test_a_setting_restricts_handout_file_types(settings):
+    document = get_document_model()(title="Installer")
+    document.file.save("setup.exe", ContentFile(b"MZ..."), save=False)
+    document.save()
+    block = HandoutBlock()
+    value = block.to_python(handout_raw(document))
+    block.clean(value)  # any file while the setting is empty
+
+    settings.WAGTAIL_PMOLIB = {"HANDOUT_FILE_EXTENSIONS": ["pdf", "pptx"]}
+    with pytest.raises(wagtail_blocks.StructBlockValidationError) as raised:
+        block.clean(value)
+    assert raised.value.block_errors["document"].messages == [
+        "“setup.exe” can’t be a handout: its type is EXE. Handouts may be: PDF, PowerPoint."
+    ]
+
+
+def test_chapters_must_run_forwards():
+    block = RecordingBlock()
+    value = block.to_python(
+        {
+            "url": "https://www.youtube.com/watch?v=seed123",
+            "status": "full",
+            "chapters": [
+                {"time": "0:00", "title": "Introduction"},
+                {"time": "4:30", "title": "SORE"},
+                {"time": "4:30", "title": "Same time"},
+                {"time": "2:00", "title": "Backwards"},
+                {"time": "9:00", "title": "Fine again"},
+            ],
+        }
+    )
+    with pytest.raises(wagtail_blocks.StructBlockValidationError) as raised:
+        block.clean(value)
+    chapter_errors = raised.value.block_errors["chapters"].block_errors
+    assert sorted(chapter_errors) == [2, 3]
+    assert chapter_errors[2].block_errors["time"].messages == [
+        "Starts at or before the chapter above it (4:30)."
+    ]
+    assert chapter_errors[3].block_errors["time"].messages == [
+        "Starts at or before the chapter above it (4:30)."
+    ]

@@ -39,6 +39,10 @@ def test_unknown_keys_are_rejected_with_their_names():
         {"ADDRESS_RATE_LIMIT": -1},
         {"ADDRESS_VOTES_PER_PAGE": 2.5},
         {"ADDRESS_VOTES_PERIOD": 0},
+        {"HANDOUT_FILE_EXTENSIONS": "pdf"},
+        {"HANDOUT_FILE_EXTENSIONS": [".pdf"]},
+        {"HANDOUT_FILE_EXTENSIONS": ["PDF"]},
+        {"HANDOUT_FILE_EXTENSIONS": [""]},
     ],
 )
 def test_bad_values_are_rejected(value):

@@ -18,8 +18,9 @@ import uuid
 
 import pytest
 
-from .processes import ROOT, SiteProcess, unique
 from tests.feedback.test_cache import REDIS_URL, redis_problem
+
+from .processes import ROOT, SiteProcess, unique
 
 SETUP = r"""
 import datetime

@@ -15,14 +15,23 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.forms.utils import ErrorList
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents import get_document_model
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageBlock, ImageChooserBlock
 
+from .conf import pmolib_settings
 from .documents import describe_document, file_type_label, human_size
-from .recordings import RecordingStatus, build_recording, parse_timestamp
+from .recordings import (
+    EMBED_NOT_FOUND,
+    RecordingStatus,
+    build_recording,
+    check_embed,
+    parse_timestamp,
+)
+from .richtext import is_blank
 
 PREVIEW_TEMPLATE = "wagtail_pmolib/blocks/preview.html"
 
@@ -72,7 +81,8 @@ class HeadingBlock(blocks.StructBlock):
         label = _("Heading")
         form_classname = "struct-block pmolib-heading-block"
         preview_template = PREVIEW_TEMPLATE
-        preview_value = {"text": "Session Notes", "level": "h2", "anchor": "session-notes"}
+        # Not "Session Notes": the page adds that heading itself above the notes.
+        preview_value = {"text": "Key takeaways", "level": "h2", "anchor": "key-takeaways"}
 
     def toc_heading(self, value):
         level = value.get("level") or "h2"
@@ -90,6 +100,10 @@ class ParagraphBlock(blocks.RichTextBlock):
     def __init__(self, **kwargs):
         kwargs.setdefault("features", RICH_TEXT_FEATURES)
         super().__init__(**kwargs)
+
+    def render(self, value, context=None):
+        # An editor left empty is an empty paragraph in Draftail's HTML: show nothing.
+        return "" if is_blank(value.source) else super().render(value, context)
 
     class Meta:
         icon = "pilcrow"
@@ -151,8 +165,44 @@ class FigureBlock(blocks.StructBlock):
         )
 
 
+class HandoutDocumentChooserBlock(DocumentChooserBlock):
+    """Wagtail's document chooser that also shows the chosen file's type and size
+    ("The SORE Framework — PDF, 245 KB"), and refuses file types outside
+    ``WAGTAIL_PMOLIB["HANDOUT_FILE_EXTENSIONS"]`` when that is set."""
+
+    @cached_property
+    def widget(self):
+        from wagtail.documents.widgets import AdminDocumentChooser
+
+        class HandoutDocumentChooser(AdminDocumentChooser):
+            def get_display_title(self, instance):
+                info = describe_document(instance)
+                return f"{instance} — {info}" if info else str(instance)
+
+        return HandoutDocumentChooser()
+
+    def clean(self, value):
+        value = super().clean(value)
+        allowed = pmolib_settings.HANDOUT_FILE_EXTENSIONS
+        if value is not None and allowed:
+            extension = value.file_extension.lower()
+            if extension not in allowed:
+                raise ValidationError(
+                    _(
+                        "“%(file)s” can’t be a handout: its type is %(kind)s. "
+                        "Handouts may be: %(allowed)s."
+                    )
+                    % {
+                        "file": value.filename,
+                        "kind": file_type_label(extension) or _("unknown"),
+                        "allowed": ", ".join(file_type_label(e) for e in allowed),
+                    }
+                )
+        return value
+
+
 class HandoutBlock(blocks.StructBlock):
-    document = DocumentChooserBlock(label=_("Document"))
+    document = HandoutDocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(
         required=False,
         max_length=255,
@@ -231,7 +281,8 @@ class HandoutGroupBlock(blocks.StructBlock):
         icon = "folder-open-inverse"
         template = "wagtail_pmolib/blocks/handout_group_block.html"
         description = _("Several handouts under one heading.")
-        label = _("Handouts")
+        # "Handout" and "Handouts" looked alike in the block picker.
+        label = _("Group of handouts")
         preview_template = PREVIEW_TEMPLATE
 
     def toc_heading(self, value):
@@ -328,7 +379,9 @@ class RecordingBlock(blocks.StructBlock):
             "Left blank, a standard notice for the rights status is shown."
         ),
     )
-    chapters = blocks.ListBlock(ChapterBlock(), required=False, label=_("Chapters"))
+    # default=[]: a new recording starts with no chapters (ListBlock's own default
+    # is one empty child, which Publish then rejects as "This field is required").
+    chapters = blocks.ListBlock(ChapterBlock(), required=False, default=[], label=_("Chapters"))
 
     class Meta:
         icon = "media"
@@ -398,14 +451,27 @@ class RecordingBlock(blocks.StructBlock):
                 "captions",
                 ErrorList([ValidationError(_("Captions must be a WebVTT file ending in .vtt."))]),
             )
+        if "chapters" not in errors:
+            chapter_errors = _chapter_order_errors(value.get("chapters") or [])
+            if chapter_errors:
+                errors["chapters"] = blocks.list_block.ListBlockValidationError(
+                    block_errors=chapter_errors
+                )
         url = value.get("url")
-        if url and not value.get("video") and not _embeddable(url):
-            errors.setdefault(
-                "url",
-                ErrorList(
-                    [ValidationError(_("This URL is not from a video provider Wagtail can embed."))]
-                ),
-            )
+        if url and not value.get("video") and "url" not in errors:
+            if not _embeddable(url):
+                message = _("This URL is not from a video provider Wagtail can embed.")
+            elif check_embed(url) == EMBED_NOT_FOUND:
+                # An unreachable provider only warns (after the save, see
+                # AbstractSessionPage.get_editor_warnings): it must not block editors.
+                message = _(
+                    "The video provider found no video at this URL. "
+                    "Check the link, for example the video id."
+                )
+            else:
+                message = None
+            if message:
+                errors["url"] = ErrorList([ValidationError(message)])
         if errors:
             raise blocks.StructBlockValidationError(block_errors=errors)
         return value
@@ -437,6 +503,29 @@ class RecordingBlock(blocks.StructBlock):
                 for c in recording.chapters
             ],
         }
+
+
+def _chapter_order_errors(chapters) -> dict:
+    """Chapters run forwards: each starts after the one above it. Errors keyed by
+    the index of each chapter that doesn't, on its time."""
+    errors, previous = {}, None
+    for index, chapter in enumerate(chapters):
+        try:
+            seconds = parse_timestamp(chapter.get("time") or "")
+        except ValueError:
+            continue  # the time's own validator has said why
+        if previous is not None and seconds <= previous[0]:
+            errors[index] = blocks.StructBlockValidationError(
+                block_errors={
+                    "time": ValidationError(
+                        _("Starts at or before the chapter above it (%(time)s).")
+                        % {"time": previous[1]}
+                    )
+                }
+            )
+        else:
+            previous = (seconds, chapter.get("time"))
+    return errors
 
 
 def _embeddable(url):

@@ -72,6 +72,9 @@ DEFAULTS = {
     # results" reports (and Wagtail's query log, when search promotions are installed).
     "SEARCH_LOG": True,
     # --- PDF text for search: bounds on what is read when a document is saved ---
+    # File extensions a handout may have, lower case without the dot, e.g.
+    # ("pdf", "pptx", "docx", "xlsx"); empty: any document.
+    "HANDOUT_FILE_EXTENSIONS": (),
     "PDF_MAX_BYTES": 20 * 1024 * 1024,
     "PDF_MAX_PAGES": 50,
     "PDF_MAX_TEXT": 200_000,
@@ -193,6 +196,15 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}['BOT_USER_AGENTS'] is not a regular expression: {exc}"
             ) from None
+        extensions = values["HANDOUT_FILE_EXTENSIONS"]
+        if isinstance(extensions, str) or not all(
+            isinstance(e, str) and e and e == e.lower().lstrip(".") for e in extensions
+        ):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['HANDOUT_FILE_EXTENSIONS'] must be a list of lower-case "
+                f"extensions without the dot, such as ['pdf', 'pptx'], not {extensions!r}."
+            )
+        values["HANDOUT_FILE_EXTENSIONS"] = tuple(extensions)
         if not 8 <= values["ANCHOR_MAX_LENGTH"] <= 80:
             # Heading blocks store anchors in a field of at most 80 characters.
             raise ImproperlyConfigured(

@@ -155,6 +155,50 @@ def resolve_embed(url: str) -> EmbedResult | None:
     return result
 
 
+EMBED_OK = "ok"
+EMBED_NOT_FOUND = "not-found"
+EMBED_UNREACHABLE = "unreachable"
+
+
+def _provider_refused(exc: BaseException) -> bool:
+    """Whether a failed lookup was the provider answering "no such video" (a 4xx
+    such as YouTube's 404 for a mistyped id), not a network or server failure.
+    Wagtail's oEmbed finder raises ``EmbedNotFoundException`` from the
+    ``requests`` error, whose response carries the status."""
+    cause = exc.__cause__ or exc.__context__
+    response = getattr(cause, "response", None)
+    status = getattr(response, "status_code", None)
+    return isinstance(status, int) and 400 <= status < 500 and status not in (408, 429)
+
+
+def check_embed(url: str) -> str:
+    """Look ``url`` up for an editor saving it: ``EMBED_OK``, ``EMBED_NOT_FOUND``
+    (the provider says there is no such video) or ``EMBED_UNREACHABLE`` (no
+    answer; remembered like a visitor's failed lookup, so a second save within
+    ``EMBED_FAILURE_TIMEOUT`` does not wait on the provider again)."""
+    from wagtail.embeds.embeds import get_embed
+    from wagtail.embeds.exceptions import EmbedUnsupportedProviderException
+
+    key = _cache_key(url)
+    cached = cache.get(key)
+    if cached == FAILED:
+        return EMBED_UNREACHABLE
+    if cached is not None:
+        return EMBED_OK
+    try:
+        embed = get_embed(url)
+    except EmbedUnsupportedProviderException:
+        return EMBED_NOT_FOUND
+    except Exception as exc:  # the editor's save must never fail on the provider
+        if _provider_refused(exc):
+            return EMBED_NOT_FOUND
+        logger.warning("oEmbed lookup failed for %s: %s", url, exc)
+        if pmolib_settings.EMBED_FAILURE_TIMEOUT:
+            cache.set(key, FAILED, pmolib_settings.EMBED_FAILURE_TIMEOUT)
+        return EMBED_UNREACHABLE
+    return EMBED_OK if embed.html else EMBED_NOT_FOUND
+
+
 def notice_for(status: str, custom_notice: str, available_from=None) -> str:
     if custom_notice and custom_notice.strip():
         return custom_notice.strip()

@@ -51,6 +51,8 @@ class AnchorRegistry:
 
     def __init__(self, reserved=(), kept=()):
         self.used = set(reserved)
+        # (heading text, anchor the editor entered, anchor given) where they differ.
+        self.rewritten: list[tuple[str, str, str]] = []
         # Anchors already stored on heading blocks: only those blocks may claim them.
         self.kept = {slugify_anchor(a) for a in kept} - self.used
 
@@ -163,6 +165,8 @@ def annotate_block(block, value, registry: AnchorRegistry, headings: list):
             stored = value.get("anchor") or ""
             anchor = (stored and registry.claim(stored, kept=True)) or registry.claim(text)
             value["anchor"] = anchor or ""
+            if stored and anchor != stored:
+                registry.rewritten.append((" ".join(text.split()), stored, anchor or ""))
             if anchor:
                 headings.append((level, anchor, " ".join(text.split())))
     if isinstance(block, blocks.RichTextBlock):

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.urls import include, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -97,3 +98,22 @@ def reset_ratings_button(page, user, view_name, next_url=None):
         attrs={"title": _("Start a new rating period: the public summary restarts")},
         priority=90,
     )
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def warn_editor(request, page):
+    """What a page found worth telling the editor on save, without blocking it
+    (an anchor rewritten, a date outside the conference, an unreachable video
+    provider): shown beside Wagtail's own "Page saved" message."""
+    get_warnings = getattr(page, "get_editor_warnings", None)
+    if get_warnings is not None:
+        for warning in get_warnings():
+            messages.warning(request, warning)
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_library_summary_items(request, items):
+    from .admin.dashboard import NewFeedbackSummaryItem, SessionsSummaryItem
+
+    items += [SessionsSummaryItem(request), NewFeedbackSummaryItem(request)]

@@ -5,6 +5,7 @@ bulk status, delete, exports), the "Session ratings" report, the page panel and
 import csv
 import datetime
 import io
+import re
 import zipfile
 from types import SimpleNamespace
 from unittest import mock
@@ -14,6 +15,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from wagtail.models import GroupPagePermission, Page
 from wagtail.test.utils import WagtailTestUtils
@@ -298,6 +300,28 @@ def test_edit_changes_the_status_only_and_the_summary_follows(login, users, page
     summary = stored_summary(pages.step_up)
     assert (summary["count"], summary["stars_5"]) == (2, 0)
     assert summary == recounted(pages.step_up)
+
+
+def test_feedback_is_named_by_its_session_and_day(login, users, pages, feedback):
+    """Not "2★ – 19": the edit view's title, what it shows and the saved message
+    name the session and the day."""
+    client = login(users.moderator)
+    day = date_format(timezone.localtime(feedback.five.created_at), "j F Y")
+    name = f"5★ on “Step up”, {day}"
+    assert str(feedback.five) == name
+    assert str(feedback.question).startswith("Comment on “Step up”, ")
+
+    url = reverse(f"{NS}:edit", args=[feedback.five.pk])
+    soup = WagtailTestUtils.get_soup(client.get(url).content)
+    assert name in soup.title.get_text()
+    fields = [" ".join(f.get_text(" ").split()) for f in soup.select("main [data-field-wrapper]")]
+    assert fields[:2] == [
+        "Step up",
+        date_format(timezone.localtime(feedback.five.created_at), "DATETIME_FORMAT"),
+    ]
+
+    response = client.post(url, {"status": "reviewed"}, follow=True)
+    assert any(name in str(m) for m in response.context["messages"])
 
 
 def test_edit_and_inspect_views_escape_the_comment(login, users, feedback):
@@ -745,6 +769,10 @@ def test_panel_shows_the_current_period_only(login, users, pages):
     assert "Rating period 2" in content
     # Comments are the page's latest, whatever the period.
     assert "Old comment" in content
+    # One date style in the panel: "30 November 2026" (with the time for comments).
+    today = date_format(timezone.localtime(), "j F Y")
+    assert f"Rating period 2, since {today}." in content
+    assert re.search(rf"{today}, \d\d:\d\d\s+– 1 star", content)
 
 
 def test_panel_is_hidden_without_the_view_permission(login, users, pages):

@@ -877,9 +877,7 @@ def test_x_forwarded_for_entry_of_the_trusted_proxy_is_used_when_trusted(session
     proxy_a, proxy_b = "10.0.0.1", "10.0.0.2"
     # Two proxies in a pool, each appending the visitor's address: one visitor.
     post_json(Client(), session, {"rating": 2}, REMOTE_ADDR=proxy_a, HTTP_X_FORWARDED_FOR=IP)
-    post_json(
-        Client(), session, {"rating": 3}, REMOTE_ADDR=proxy_b, HTTP_X_FORWARDED_FOR=f" {IP} "
-    )
+    post_json(Client(), session, {"rating": 3}, REMOTE_ADDR=proxy_b, HTTP_X_FORWARDED_FOR=f" {IP} ")
     assert Feedback.objects.count() == 1
     # A forged entry in front of it changes nothing (issue 9, item 3).
     post_json(
@@ -890,9 +888,7 @@ def test_x_forwarded_for_entry_of_the_trusted_proxy_is_used_when_trusted(session
         HTTP_X_FORWARDED_FOR=f"{OTHER_IP}, {IP}",
     )
     assert Feedback.objects.count() == 1
-    post_json(
-        Client(), session, {"rating": 3}, REMOTE_ADDR=proxy_a, HTTP_X_FORWARDED_FOR=OTHER_IP
-    )
+    post_json(Client(), session, {"rating": 3}, REMOTE_ADDR=proxy_a, HTTP_X_FORWARDED_FOR=OTHER_IP)
     assert Feedback.objects.count() == 2
     # Without the header the proxy's own address is the visitor's.
     post_json(Client(), session, {"rating": 3}, REMOTE_ADDR=proxy_a)

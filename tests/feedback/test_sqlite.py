@@ -22,8 +22,8 @@ from django.conf import settings as django_settings
 from django.db import connection, connections
 from django.test import Client, RequestFactory
 
-from tests.settings import SQLITE_OPTIONS
 from tests.feedback.test_concurrency import counted, stored
+from tests.settings import SQLITE_OPTIONS
 
 ENGINE = django_settings.DATABASES["default"]["ENGINE"]
 

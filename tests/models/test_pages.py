@@ -5,6 +5,7 @@ tests/builders.py, which the other test modules share.
 """
 
 import datetime
+import json
 import re
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tests.builders import (
     build_image,
     build_library,
     build_session,
+    recording_form_value,
     recording_stream,
     restrict,
     seed_session_fields,
@@ -93,28 +95,6 @@ class PageHierarchyTests(WagtailPageTestCase):
 
 
 # --- Creating a session in the admin --------------------------------------------
-
-
-def list_block(items):
-    """ListBlock form data (``-count``, ``-N-value``, ``-N-order``, ``-N-deleted``)."""
-    data = {
-        str(i): {"value": value, "order": str(i), "deleted": ""} for i, value in enumerate(items)
-    }
-    data["count"] = str(len(items))
-    return data
-
-
-def recording_form_value(url="https://www.youtube.com/watch?v=seed123", chapters=()):
-    return {
-        "url": url,
-        "video": "",
-        "captions": "",
-        "poster": "",
-        "status": "shortened",
-        "available_from": "",
-        "notice": SEED_NOTICE,
-        "chapters": list_block([{"time": t, "title": title} for t, title in chapters]),
-    }
 
 
 CHAPTERS = [("0:00", "Intro"), ("4:30", "SORE")]
@@ -227,6 +207,59 @@ class SessionAdminCreationTests(WagtailPageTestCase):
             [item["id"] for item in page.table_of_contents],
             ["session-recording", "only-a-heading", "session-notes"],
         )
+
+    def test_untouched_notes_store_nothing_and_show_no_empty_section(self):
+        """Draftail submits an editor nobody typed into as one empty block, which
+        it converts to ``<p data-block-key=…></p>``: no notes, no heading, no
+        table-of-contents entry, in the preview as in the published page."""
+        untouched = json.dumps(
+            {
+                "blocks": [
+                    {
+                        "key": "k1",
+                        "type": "unstyled",
+                        "depth": 0,
+                        "text": " ",
+                        "inlineStyleRanges": [],
+                        "entityRanges": [],
+                    },
+                    {
+                        "key": "k2",
+                        "type": "header-three",
+                        "depth": 0,
+                        "text": "",
+                        "inlineStyleRanges": [],
+                        "entityRanges": [],
+                    },
+                ],
+                "entityMap": {},
+            }
+        )
+        data = self.post_data(slug="untouched-notes", notes=untouched)
+        preview = reverse(
+            "wagtailadmin_pages:preview_on_add",
+            args=["wagtail_pmolib", "sessionpage", self.conference.pk],
+        )
+        self.assertEqual(
+            self.client.post(preview, data).json(), {"is_valid": True, "is_available": True}
+        )
+        soup = soup_of(self.client.get(preview))
+        self.assertIsNone(soup.select_one("#session-notes"))
+        self.assertNotIn("Session Notes", text_of(soup.select_one(".pmolib-toc")))
+
+        self.assertCanCreate(self.conference, SessionPage, data)
+        page = SessionPage.objects.get(slug="untouched-notes")
+        self.assertEqual(page.notes, "")
+        self.assertNotIn("session-notes", [item["id"] for item in page.table_of_contents])
+        self.assertNotIn('id="session-notes"', self.client.get(page.url).content.decode())
+
+    def test_notes_with_only_an_image_or_a_rule_are_not_empty(self):
+        for html in ('<embed embedtype="image" id="1" format="left" alt=""/>', "<hr/>"):
+            page = SessionPage(title="x", notes=html)
+            page.clean_fields(
+                exclude=[f.name for f in SessionPage._meta.fields if f.name != "notes"]
+            )
+            self.assertEqual(page.notes, html)
 
     def test_preview_of_a_saved_session_shows_edition_and_breadcrumbs(self):
         session = build_session(self.conference, "Already saved")
@@ -527,7 +560,7 @@ class SessionPageTests(WagtailPageTestCase):
 
     def test_published_and_last_updated_on_different_days(self):
         meta = self.meta(self.get(self.session))
-        self.assertEqual(meta["Published"], "20 November 2021")
+        self.assertEqual(meta["Added to the library"], "20 November 2021")
         self.assertEqual(meta["Last updated"], "10 January 2022")
         self.assertEqual(meta["Date"], "2 November 2021, 11:00")
         self.assertEqual(meta["Duration"], "45 minutes")
@@ -535,7 +568,7 @@ class SessionPageTests(WagtailPageTestCase):
 
     def test_last_updated_hidden_when_updated_the_same_day(self):
         meta = self.meta(self.get(self.closing))
-        self.assertEqual(meta["Published"], "20 November 2021")
+        self.assertEqual(meta["Added to the library"], "20 November 2021")
         self.assertNotIn("Last updated", meta)
 
     def test_speakers_with_role_line(self):

@@ -6,6 +6,8 @@ import swapper
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 
@@ -79,6 +81,8 @@ class Feedback(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     panels = [
+        FieldPanel("page", read_only=True),
+        FieldPanel("created_at", read_only=True),
         FieldPanel("status"),
         FieldPanel("rating", read_only=True),
         FieldPanel("comment", read_only=True),
@@ -100,8 +104,12 @@ class Feedback(models.Model):
         indexes = [models.Index(fields=["page", "period"], name="pmolib_feedback_page_period")]
 
     def __str__(self):
-        what = _("%(n)s★") % {"n": self.rating} if self.rating else _("comment")
-        return f"{what} – {self.page_id}"
+        # Named as editors know it: "2★ on “Step up – …”, 30 November 2026", in
+        # the edit view's title, its messages and the history.
+        what = _("%(n)s★") % {"n": self.rating} if self.rating else _("Comment")
+        page = self.page.get_admin_display_title() if self.page_id else ""
+        when = date_format(timezone.localtime(self.created_at), "j F Y") if self.created_at else ""
+        return _("%(what)s on “%(page)s”, %(when)s") % {"what": what, "page": page, "when": when}
 
 
 class RatingSummary(models.Model):

@@ -7,6 +7,7 @@ from contextlib import nullcontext
 from django.conf import settings
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -92,10 +93,27 @@ class TableOfContentsMixin(models.Model):
                         "StreamField nor a RichTextField."
                     )
         self.toc = nest(headings)
+        # Cleaning runs more than once per save (the form, then the revision);
+        # only the first pass rewrites, so keep what it found.
+        rewrites = self.__dict__.setdefault("_pmolib_anchor_rewrites", [])
+        rewrites += [r for r in registry.rewritten if r not in rewrites]
 
     def clean(self):
         super().clean()
         self.update_table_of_contents()
+
+    def get_editor_warnings(self) -> list[str]:
+        """What the editor who just saved this page should know, though it did not
+        stop the save; ``wagtail_hooks`` shows each as a warning message."""
+        return [
+            gettext(
+                "The heading “%(text)s” links as #%(anchor)s, not “%(wanted)s”: anchors are "
+                "lower-case words joined by hyphens, and each is used once on a page."
+            )
+            % {"text": text, "anchor": anchor, "wanted": wanted}
+            for text, wanted, anchor in self.__dict__.get("_pmolib_anchor_rewrites", ())
+            if anchor
+        ]
 
     @property
     def table_of_contents(self) -> list[dict]:

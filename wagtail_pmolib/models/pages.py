@@ -18,12 +18,12 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
 from ..conf import pmolib_settings
 from ..serializers import RichTextAPIField
+from .fields import RichTextField
 
 ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 

@@ -8,13 +8,15 @@ import functools
 from django.db import models
 from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.db.models.functions import Length, Substr
+from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import path
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
@@ -22,11 +24,24 @@ from ..admin.panels import FeedbackSummaryPanel
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
-from ..recordings import RecordingStatus
+from ..recordings import (
+    EMBED_UNREACHABLE,
+    RecordingStatus,
+    check_embed,
+    format_timestamp,
+    parse_timestamp,
+)
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
 from ..toc import TocSection
+from .fields import RichTextField
 from .mixins import FeedbackMixin, TableOfContentsMixin
-from .pages import ABSTRACT_FEATURES, LINK_FIELDS, LibraryPageMixin, exclude_restricted
+from .pages import (
+    ABSTRACT_FEATURES,
+    LINK_FIELDS,
+    LibraryPageMixin,
+    exclude_restricted,
+    format_date_range,
+)
 
 # The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
 NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
@@ -197,6 +212,42 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         )
         self.has_handouts = any(child.block_type in ("handout", "handouts") for child in self.body)
 
+    def get_editor_warnings(self) -> list[str]:
+        warnings = super().get_editor_warnings()
+        conference = self.get_parent().specific if self.path else None
+        start = getattr(conference, "start_date", None)
+        end = getattr(conference, "end_date", None) or start
+        if self.starts_at and start:
+            day = timezone.localtime(self.starts_at).date()
+            if not start <= day <= end:
+                warnings.append(
+                    gettext(
+                        "This session is dated %(day)s, outside its conference’s days "
+                        "(%(days)s). Saved all the same: check the date."
+                    )
+                    % {"day": format_date_range(day, day), "days": format_date_range(start, end)}
+                )
+        for child in self.recording:
+            last = max(_chapter_seconds(child.value), default=0)
+            if self.duration_minutes and last > self.duration_minutes * 60:
+                warnings.append(
+                    gettext(
+                        "A chapter starts at %(time)s, after the session’s %(minutes)s minutes: "
+                        "check the chapter times and the duration."
+                    )
+                    % {"time": format_timestamp(last), "minutes": self.duration_minutes}
+                )
+            url = child.value.get("url")
+            if url and not child.value.get("video") and check_embed(url) == EMBED_UNREACHABLE:
+                warnings.append(
+                    gettext(
+                        "The video provider could not be reached to check %(url)s. Saved "
+                        "all the same: visitors see a link until the player can be loaded."
+                    )
+                    % {"url": url}
+                )
+        return warnings
+
     @classmethod
     def get_indexed_objects(cls):
         # Each session's conference title comes with it, not one query each.
@@ -364,3 +415,12 @@ class SessionPage(AbstractSessionPage):
     class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
+
+
+def _chapter_seconds(recording):
+    """Where each chapter of a recording block's value starts, in seconds."""
+    for chapter in recording.get("chapters") or []:
+        try:
+            yield parse_timestamp(chapter.get("time") or "")
+        except ValueError:
+            continue

@@ -21,7 +21,7 @@ class CommentForm(models.TextChoices):
     LOW_RATING = "low_rating", _("Only after a rating below the threshold")
 
 
-@register_setting(icon="help")
+@register_setting(icon="comment")  # the Feedback menu item's icon: both are about feedback
 class FeedbackSettings(BaseSiteSetting):
     enabled = models.BooleanField(
         _("feedback on this site"),

@@ -168,6 +168,12 @@
                     box.hidden = true;  // moved on from a low rating before writing anything
                 }
             });
+            function wake() {
+                var button = form.querySelector("[type=submit]");
+                if (button) { button.disabled = false; }
+            }
+            form.addEventListener("input", wake);
+            form.addEventListener("change", wake);
             form.addEventListener("submit", function (event) {
                 event.preventDefault();
                 var button = form.querySelector("[type=submit]");
@@ -182,8 +188,15 @@
                         updateSummary(section, body.summary);
                         status.textContent = body.message || "";
                         var textarea = form.querySelector("textarea[name=comment]");
-                        if (textarea && textarea.value && !body.show_comment) { textarea.value = ""; }
-                        if (body.show_comment) { revealComment(section, true); }
+                        var sentComment = textarea && textarea.value.trim();
+                        if (sentComment) {
+                            // Stored: an empty box and a resting button say so; the
+                            // next change (a new rating, more words) wakes the button.
+                            textarea.value = "";
+                            if (button) { button.disabled = true; }
+                        } else if (body.show_comment) {
+                            revealComment(section, true);
+                        }
                     } else {
                         showErrors(form, body.errors);
                         status.textContent = body.errors
