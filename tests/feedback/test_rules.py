@@ -122,10 +122,8 @@ def test_an_untrusted_forwarded_header_from_a_proxy_is_logged_once(caplog, monke
         # A visitor's own forged header (a public address): not a sign of a proxy.
         identity.client_ip(request(ip="93.184.215.14", HTTP_X_FORWARDED_FOR="1.2.3.4"))
         assert not caplog.records
-        for _ in range(3):
-            assert identity.client_ip(request(ip="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4")) == (
-                "10.0.0.1"
-            )
+        for ip in ("10.0.0.1", "10.0.0.1", ""):
+            assert identity.client_ip(request(ip=ip, HTTP_X_FORWARDED_FOR="1.2.3.4")) == ip
     assert len(caplog.records) == 1
     assert "TRUST_X_FORWARDED_FOR" in caplog.records[0].getMessage()
     assert "10.0.0.1" in caplog.records[0].getMessage()
@@ -137,7 +135,19 @@ def test_address_key_groups_an_ipv6_network_and_hides_the_address():
     assert key("2001:db8:1:2::1") != key("2001:db8:1:3::1")
     assert key("198.51.100.7") != key("198.51.100.8")  # IPv4: each address
     assert key("::ffff:198.51.100.7") == key("198.51.100.7")
-    assert "198.51.100.7" not in key("198.51.100.7") and len(key("x")) == 64
+    assert "198.51.100.7" not in key("198.51.100.7") and len(key("198.51.100.7")) == 64
+    # No address (a server on a Unix socket): no per-address limit, rather than
+    # one bucket shared by every visitor.
+    assert key("") == key("unix:/run/app.sock") == ""
+    throttle.check_submission(identity.Visitor(key="k" * 64, address=""))  # never raises
+
+
+@override_settings(WAGTAIL_PMOLIB={"ADDRESS_RATE_LIMIT": 1})
+def test_visitors_without_an_address_are_limited_per_visitor_only():
+    for n in range(3):
+        visitor = identity.visitor_for(request(ip="", agent=f"Agent/{n}"))
+        assert visitor.address == ""
+        throttle.check_submission(visitor)
 
 
 def test_signed_in_visitor_is_their_account(db):

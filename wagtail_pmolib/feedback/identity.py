@@ -83,7 +83,7 @@ def _warn_untrusted_proxy(remote):
     try:
         private = ipaddress.ip_address(remote).is_private
     except ValueError:
-        private = False
+        private = True  # no address at all: a proxy on a Unix socket
     if private and not _warned:
         _warned = True
         logger.warning(
@@ -100,18 +100,18 @@ def address_key(address: str) -> str:
 
     An IPv4 address on its own, an IPv6 address with its /64 (one household or
     device usually has a whole /64, so counting single IPv6 addresses would
-    give each of them thousands). Not an address (a test client, a Unix socket):
-    the text itself.
+    give each of them thousands). "" when ``address`` is not an address (a
+    server on a Unix socket gives none): no per-address limit then, rather than
+    one shared by every visitor.
     """
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
-        network = address
-    else:
-        if parsed.version == 6 and parsed.ipv4_mapped is not None:
-            parsed = parsed.ipv4_mapped
-        prefix = 64 if parsed.version == 6 else 32
-        network = str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False))
+        return ""
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    prefix = 64 if parsed.version == 6 else 32
+    network = ipaddress.ip_network(f"{parsed}/{prefix}", strict=False)
     return keyed_hash(f"address:{network}")
 
 
