@@ -17,6 +17,10 @@ from .conf import pmolib_settings
 from .models import Feedback, Speaker
 
 
+class SpeakerIndexView(SafeSpreadsheetExportMixin, IndexView):
+    pass
+
+
 class PhotoColumn(Column):
     cell_template_name = "wagtail_pmolib/admin/photo_cell.html"
 
@@ -63,6 +67,7 @@ class SpeakerChooserViewSet(chooser_views.SnippetChooserViewSet):
 
 class SpeakerViewSet(SnippetViewSet):
     model = Speaker
+    index_view_class = SpeakerIndexView
     icon = "user"
     menu_label = _("Speakers")
     menu_name = "pmolib_speakers"

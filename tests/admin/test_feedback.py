@@ -465,6 +465,7 @@ def test_csv_export_neutralises_formulas(login, users, pages, comment, cell):
 
 
 def test_neutralise_formula_covers_tab_and_carriage_return():
+    # The whole OWASP list, full-width forms and leading blanks: tests/admin/test_exports.py.
     assert neutralise_formula("\t=1+1") == "'\t=1+1"
     assert neutralise_formula("\r=1+1") == "'\r=1+1"
     assert neutralise_formula("A=1") == "A=1"
@@ -473,6 +474,8 @@ def test_neutralise_formula_covers_tab_and_carriage_return():
 
 
 def test_xlsx_export_keeps_formulas_as_text(login, users, pages):
+    """String cells, never formulas; with the same ``'`` as in CSV, so that editing
+    a cell in the spreadsheet does not turn it into a formula either."""
     from openpyxl import load_workbook
 
     formula = '=HYPERLINK("https://evil.example","Click")'
@@ -486,8 +489,8 @@ def test_xlsx_export_keeps_formulas_as_text(login, users, pages):
     assert "<f>" not in sheet_xml and "<f " not in sheet_xml
     sheet = load_workbook(io.BytesIO(data)).active
     cells = {cell.value: cell.data_type for row in sheet.iter_rows() for cell in row}
-    assert cells[formula] == "s"
-    assert cells["@SUM(A1:A9)"] == "s"
+    assert cells["'" + formula] == "s"
+    assert cells["'@SUM(A1:A9)"] == "s"
 
 
 def test_export_follows_the_filters(login, users, feedback):

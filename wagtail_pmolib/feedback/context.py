@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 from ..conf import pmolib_settings
 from ..fragment_cache import fragment_key
 from .settings import settings_for_request
-from .votes import HONEYPOT_FIELD, summary_for
+from .votes import HONEYPOT_FIELD, parse_rating, summary_for
 
 
 def star_choices():
@@ -37,7 +37,7 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         low = low or "pmolib-low" in message.tags
     values = values or {}
     try:
-        asked = int(values.get("rating") or 0) or None
+        asked = parse_rating(values.get("rating"))  # the one rule: int() takes "٥" too
     except (TypeError, ValueError):
         asked = None
     cache_key = None
