@@ -285,6 +285,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
     def search_handouts(self):
         """Handout titles and descriptions and the text of their PDFs, for search.
+        A private document's own title and text are left out (``documents.private_q``).
 
         Kept on the instance: the indexer reads a field once per index column."""
         if getattr(self, "_search_handouts", None) is None:
@@ -295,6 +296,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         from wagtail.documents import get_document_model
 
         from ..search.text import handouts_in, raw_stream_data
+        from .documents import private_q
 
         handouts = handouts_in(raw_stream_data(self.body))
         ids = {h["document"] for h in handouts if h["document"]}
@@ -304,6 +306,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
                 pk: (title, text or "")
                 for pk, title, text in get_document_model()
                 .objects.filter(pk__in=ids)
+                .exclude(private_q())
                 .values_list("pk", "title", "pmolib_text__text")
             }
         parts = []
