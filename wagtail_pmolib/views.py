@@ -249,7 +249,7 @@ def library_page_view(request, page, *args, **kwargs):
     context = page.get_context(request, *args, **kwargs)
     scope = page.get_search_scope(request)
     search = run_search(scope, request, parse_params(request.GET, scope))
-    record_visitor_search(request, search)
+    record_visitor_search(request, search, scope)
     context.update(
         search=search,
         sessions=search.results,

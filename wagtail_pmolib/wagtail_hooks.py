@@ -76,7 +76,8 @@ def register_search_report_permissions():
     from django.contrib.auth.models import Permission
 
     return Permission.objects.filter(
-        content_type__app_label="wagtail_pmolib", codename="view_searchterm"
+        content_type__app_label="wagtail_pmolib",
+        codename__in=["view_searchterm", "hide_searchterm"],
     )
 
 
