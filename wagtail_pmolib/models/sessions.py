@@ -20,7 +20,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 
-from ..admin.panels import FeedbackSummaryPanel
+from ..admin.panels import DocumentPrivacyPanel, FeedbackSummaryPanel
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
@@ -115,6 +115,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
     content_panels = [
         *Page.content_panels,
+        DocumentPrivacyPanel(),
         MultiFieldPanel(
             [
                 FieldPanel("theme"),
