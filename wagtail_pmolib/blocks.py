@@ -244,9 +244,9 @@ class HandoutBlock(blocks.StructBlock):
 
     def title_for(self, value) -> str:
         """The handout's link text: the editor's title, else the document's own
-        title, unless the document is private (README, "Private documents"):
-        its title is the document's, which visitors who may not download it do
-        not read either. Empty when there is neither."""
+        title, unless the document is private (README, "Private documents on
+        public pages"): its title is the document's, which visitors who may not
+        download it do not read either. Empty when there is neither."""
         document = value.get("document")
         if value.get("title"):
             return value["title"]

@@ -31,7 +31,7 @@ class DocumentText(models.Model):
 # Wagtail's document privacy is per collection: a document whose collection, or a
 # collection above it, has a view restriction (a password, a login, groups) is
 # served only to visitors who passed it. The library's rule (README, "Private
-# documents"): such a document's own words, its PDF text and its title, are used
+# documents on public pages"): such a document's own words, its PDF text and its title, are used
 # nowhere a visitor could read them: not in the search index (whoever searches),
 # not in excerpts, not in the page's HTML or API. What the editor wrote on the page
 # about it (a handout's title and description) is the page's, and stays.

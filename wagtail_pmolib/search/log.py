@@ -2,7 +2,7 @@
 "Popular searches" and "Searches with no results" reports, popular searches
 offered when nothing matched, and editors' picks from Wagtail's search promotions.
 
-Two rules (README, "Popular searches"):
+Two rules (README, "Search for editors"):
 
 - The admin reports count every search (``SearchTerm``), for editors only.
 - The popular searches offered to visitors are public: a text is offered only
@@ -185,13 +185,13 @@ def _popular_since() -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=pmolib_settings.POPULAR_SEARCHES_DAYS)
 
 
-def public_visitors(since=None):
+def public_visitors():
     """Per text: ``visitors``, the distinct visitors it showed public sessions to
-    since ``since`` (the popular searches' window by default); most first."""
+    in the last ``POPULAR_SEARCHES_DAYS`` days; most first."""
     from ..models import SearchVisitor
 
     return (
-        SearchVisitor.objects.filter(date__gte=since or _popular_since())
+        SearchVisitor.objects.filter(date__gte=_popular_since())
         .values("query_string")
         .annotate(visitors=models.Count("visitor", distinct=True))
         .order_by("-visitors", "query_string")
