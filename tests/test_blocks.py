@@ -378,6 +378,7 @@ def test_handout_api_representation(sore):
         "document": {
             "id": sore.pk,
             "title": "The SORE Framework",
+            "private": False,
             "url": f"/documents/{sore.pk}/sore-framework.pdf",
             "file_type": "PDF",
             "file_extension": "pdf",

@@ -63,6 +63,19 @@ def _prefetch_renditions(images):
         prefetch_related_objects(images, "renditions")
 
 
+def _mark_private(documents):
+    """One query for which of these documents are private (``models.documents``)."""
+    from .models.documents import mark_private  # blocks are imported by the models
+
+    mark_private(documents)
+
+
+def _is_private(document) -> bool:
+    from .models.documents import is_private
+
+    return is_private(document)
+
+
 def _first_document():
     return get_document_model().objects.order_by("-created_at").first()
 
@@ -226,7 +239,20 @@ class HandoutBlock(blocks.StructBlock):
     def bulk_to_python(self, values):
         result = super().bulk_to_python(values)
         _prefetch_renditions([value.get("cover") for value in result])
+        _mark_private([value.get("document") for value in result])
         return result
+
+    def title_for(self, value) -> str:
+        """The handout's link text: the editor's title, else the document's own
+        title, unless the document is private (README, "Private documents on
+        public pages"): its title is the document's, which visitors who may not
+        download it do not read either. Empty when there is neither."""
+        document = value.get("document")
+        if value.get("title"):
+            return value["title"]
+        if document is None or _is_private(document):
+            return ""
+        return document.title
 
     def get_preview_value(self):
         document = _first_document()
@@ -243,7 +269,8 @@ class HandoutBlock(blocks.StructBlock):
         document = value.get("document")
         request = context.get("request")
         context["document"] = document
-        context["handout_title"] = value.get("title") or (document.title if document else "")
+        context["handout_title"] = self.title_for(value) or _("Handout")
+        context["private"] = _is_private(document)
         context["document_info"] = describe_document(document)
         context["is_preview"] = bool(getattr(request, "is_preview", False))
         return context
@@ -253,12 +280,16 @@ class HandoutBlock(blocks.StructBlock):
         cover = value.get("cover")
         if document is None:
             return None
+        private = _is_private(document)
         return {
-            "title": value.get("title") or document.title,
+            "title": self.title_for(value),
             "description": value.get("description") or "",
             "document": {
                 "id": document.pk,
-                "title": document.title,
+                "title": "" if private else document.title,
+                # Private: Wagtail serves it only to visitors who pass its
+                # collection's restriction (a front end may say so, as the page does).
+                "private": private,
                 "url": document.url,
                 "file_type": file_type_label(document.file_extension),
                 "file_extension": document.file_extension.lower(),

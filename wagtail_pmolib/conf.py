@@ -71,6 +71,13 @@ DEFAULTS = {
     # Count visitors' searches for the "Popular searches" and "Searches with no
     # results" reports (and Wagtail's query log, when search promotions are installed).
     "SEARCH_LOG": True,
+    # The popular searches offered to visitors when a search finds nothing: texts
+    # that at least POPULAR_SEARCHES_MIN_VISITORS distinct visitors searched in
+    # the last POPULAR_SEARCHES_DAYS days and that showed them sessions anyone may
+    # see, unless an editor hid them. At most POPULAR_SEARCHES are offered (0: none).
+    "POPULAR_SEARCHES": 5,
+    "POPULAR_SEARCHES_MIN_VISITORS": 3,
+    "POPULAR_SEARCHES_DAYS": 90,
     # --- PDF text for search: bounds on what is read when a document is saved ---
     # File extensions a handout may have, lower case without the dot, e.g.
     # ("pdf", "pptx", "docx", "xlsx"); empty: any document.
@@ -154,6 +161,9 @@ _INT_KEYS = {
     "SEARCH_MAX_QUERY_LENGTH",
     "SEARCH_MAX_MATCHES",
     "SEARCH_SUGGESTIONS",
+    "POPULAR_SEARCHES",
+    "POPULAR_SEARCHES_MIN_VISITORS",
+    "POPULAR_SEARCHES_DAYS",
 }
 
 
@@ -218,6 +228,11 @@ class PmolibSettings:
         if values["SEARCH_MAX_QUERY_LENGTH"] < 1 or values["SEARCH_MAX_MATCHES"] < 1:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}: SEARCH_MAX_QUERY_LENGTH and SEARCH_MAX_MATCHES "
+                "must be at least 1."
+            )
+        if values["POPULAR_SEARCHES_MIN_VISITORS"] < 1 or values["POPULAR_SEARCHES_DAYS"] < 1:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}: POPULAR_SEARCHES_MIN_VISITORS and POPULAR_SEARCHES_DAYS "
                 "must be at least 1."
             )
         if values["SEARCH_RANKING"] not in ("auto", "backend", "library"):

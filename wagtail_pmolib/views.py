@@ -328,7 +328,7 @@ def library_page_view(request, page, *args, **kwargs):
     context = page.get_context(request, *args, **kwargs)
     scope = scope_for(page, request)
     search = run_search(scope, parse_params(request.GET, scope))
-    record_visitor_search(request, search)
+    record_visitor_search(request, search, scope)
     context.update(
         search=search,
         sessions=search.results,

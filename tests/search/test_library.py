@@ -6,11 +6,9 @@ beside this one.
 Runs on Wagtail's database search backend: SQLite FTS5 by default, PostgreSQL's
 full-text search with DATABASE_URL=postgres://…."""
 
-import datetime
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
 from wagtail.models import PageViewRestriction
 
@@ -503,24 +501,6 @@ class LibrarySearchTests(LibraryTestCase):
         self.assertEqual(titles(self.get({"page": ["1", "2"], "per_page": 1})), [self.NEWEST[1]])
 
     # --- No results
-
-    def test_no_results_offers_popular_searches_and_browsing(self):
-        today = timezone.localdate()
-        SearchTerm.objects.create(query_string="benefits", date=today, hits=9)
-        SearchTerm.objects.create(query_string="governance", date=today, hits=4)
-        SearchTerm.objects.create(query_string="gibberish", date=today, hits=5, no_result_hits=5)
-        SearchTerm.objects.create(
-            query_string="ancient", date=today - datetime.timedelta(days=400), hits=50
-        )
-        response = self.search("zzyzx")
-        self.assertEqual(titles(response), [])
-        soup = soup_of(response)
-        empty = soup.select_one(".pmolib-empty")
-        self.assertIn("No sessions match “zzyzx”", text_of(empty))
-        popular = [(text_of(a), a["href"]) for a in empty.select(".pmolib-empty__popular a")]
-        self.assertEqual(popular, [("benefits", "?q=benefits"), ("governance", "?q=governance")])
-        self.assertIn("?", [a["href"] for a in empty.select("a")])  # browse all sessions
-        self.assertEqual(heading(response), "0 sessions found for “zzyzx”")
 
     def test_no_results_because_of_filters_offers_to_clear_them(self):
         response = self.search("benefits", conference=self.conf_2021.pk, format="handout")

@@ -41,7 +41,7 @@ from .pages import (
     exclude_restricted,
     format_date_range,
 )
-from .panels import FeedbackSummaryPanel
+from .panels import DocumentPrivacyPanel, FeedbackSummaryPanel
 
 # The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
 NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
@@ -115,6 +115,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
     content_panels = [
         *Page.content_panels,
+        DocumentPrivacyPanel(),
         MultiFieldPanel(
             [
                 FieldPanel("theme"),
@@ -285,6 +286,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
     def search_handouts(self):
         """Handout titles and descriptions and the text of their PDFs, for search.
+        A private document's own title and text are left out (``documents.private_q``).
 
         Kept on the instance: the indexer reads a field once per index column."""
         if getattr(self, "_search_handouts", None) is None:
@@ -295,6 +297,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         from wagtail.documents import get_document_model
 
         from ..text import handouts_in, raw_stream_data
+        from .documents import private_q
 
         handouts = handouts_in(raw_stream_data(self.body))
         ids = {h["document"] for h in handouts if h["document"]}
@@ -304,6 +307,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
                 pk: (title, text or "")
                 for pk, title, text in get_document_model()
                 .objects.filter(pk__in=ids)
+                .exclude(private_q())
                 .values_list("pk", "title", "pmolib_text__text")
             }
         parts = []

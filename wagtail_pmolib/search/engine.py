@@ -300,6 +300,7 @@ def pdf_snippet(query: ParsedQuery):
     """An expression for a session query: about ``PDF_SNIPPET_CHARS`` characters of
     the PDF text of one of the session's handout documents that contains the
     query's longest word, around its first occurrence; ``None`` if none does.
+    Never of a private document (``models.documents.private_q``).
 
     The session's documents come from Wagtail's reference index, so the passage
     is read in the query that loads the results: the whole text (up to
@@ -310,6 +311,7 @@ def pdf_snippet(query: ParsedQuery):
     from wagtail.models import Page, ReferenceIndex
 
     from ..models import DocumentText
+    from ..models.documents import private_q
 
     word = stem(max(query.terms, key=len)[:32].casefold())  # "frameworks" finds "framework"
     documents = ReferenceIndex.objects.filter(
@@ -322,6 +324,7 @@ def pdf_snippet(query: ParsedQuery):
     texts = (
         DocumentText.objects.annotate(document_key=Cast("document_id", CharField()))
         .filter(document_key__in=documents, text__icontains=word)
+        .exclude(private_q("document__"))
         .annotate(snippet=Substr("text", start, PDF_SNIPPET_CHARS))
         .order_by("document_id")
         .values("snippet")[:1]
