@@ -6,7 +6,6 @@ beside this one.
 Runs on Wagtail's database search backend: SQLite FTS5 by default, PostgreSQL's
 full-text search with DATABASE_URL=postgres://…."""
 
-
 import pytest
 from django.test import override_settings
 from wagtail.contrib.search_promotions.models import Query, SearchPromotion
