@@ -3,7 +3,9 @@ is offered to visitors as a popular search; hiding a text from visitors and
 offering it again, only for editors with ``wagtail_pmolib.hide_searchterm``."""
 
 import csv
+import datetime
 import io
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
@@ -165,3 +167,18 @@ def test_the_permissions_are_offered_in_the_group_editor(admin_client):
     offered = {box["value"] for box in soup_of(response).select('input[name="permissions"]')}
     for codename in ("view_searchterm", "hide_searchterm"):
         assert str(Permission.objects.get(codename=codename).pk) in offered
+
+
+def test_last_searched_is_the_day(client, db):
+    """The log keeps days: a search made minutes ago is "Today", not "22 hours
+    ago" (midnight, as a time)."""
+    today = timezone.localdate()
+    SearchTerm.objects.create(query_string="now", date=today, hits=1)
+    SearchTerm.objects.create(query_string="yesterday", date=today - timedelta(days=1), hits=1)
+    SearchTerm.objects.create(query_string="older", date=datetime.date(2026, 3, 4), hits=1)
+    client.force_login(editor("view_searchterm"))
+    for url in (REPORT_URL, reverse("wagtail_pmolib_admin:no_result_searches")):
+        SearchTerm.objects.update(no_result_hits=1)
+        found = rows(client.get(url))
+        last = {text: cells[2] for text, cells in found.items()}
+        assert last == {"now": "Today", "yesterday": "Yesterday", "older": "4 March 2026"}, url
