@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 
 from django.urls import NoReverseMatch, reverse
 from wagtail.api.utils import get_base_url
@@ -40,6 +41,7 @@ class Presenter:
         self.base = get_base_url(request) or ""
         match = getattr(request, "resolver_match", None)
         self.namespace = match.namespace if match is not None else ""
+        self._expanded: dict[str, str] = {}  # rich text source → front-end HTML
 
     # --- Addresses -------------------------------------------------------------
 
@@ -57,8 +59,22 @@ class Presenter:
         (as the ``richtext`` filter does), addresses of this site made absolute."""
         if not source:
             return ""
-        expanded = expand_db_html(source)
-        return _LOCAL_URL.sub(lambda m: f"{m.group(1)}{self.base}/", expanded)
+        if source not in self._expanded:
+            self.prepare_html([source])
+        return self._expanded[source]
+
+    def prepare_html(self, sources) -> None:
+        """Resolve the links of all these rich texts at once: Wagtail looks up the
+        pages and documents of one piece of HTML together, so a page with many
+        paragraphs costs the same queries as a page with one."""
+        sources = [s for s in dict.fromkeys(sources) if s and s not in self._expanded]
+        if not sources:
+            return
+        # A marker no stored rich text holds (Wagtail leaves comments as they are).
+        marker = f"<!--pmolib-{uuid.uuid4().hex}-->"
+        expanded = expand_db_html(marker.join(sources)).split(marker)
+        for source, html in zip(sources, expanded, strict=True):
+            self._expanded[source] = _LOCAL_URL.sub(lambda m: f"{m.group(1)}{self.base}/", html)
 
     def api_url(self, name: str, pk) -> str | None:
         """The API's own address for an object, in whichever API it is mounted."""

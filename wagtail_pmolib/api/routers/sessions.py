@@ -117,7 +117,12 @@ def get_session_by_path(request, query: Query[PathQuery], response: HttpResponse
         url_path = visibility.root.url_path + path.strip("/") + "/"
         session = visibility.pages(SessionPage).filter(url_path=url_path).first()
     if session is None:
-        raise Problem(404, _("There is no session at %(path)s.") % {"path": path}, "path", "query")
+        raise Problem(
+            404,
+            _("No session has the address given in “path”: %(path)s.") % {"path": path},
+            "path",
+            "query",
+        )
     return session_detail(request, session, response)
 
 
@@ -166,6 +171,8 @@ def present_session(request, session, conference, summary, prior) -> dict:
     if conference is not None:
         session.edition = conference.title  # full_title without another query
     speakers = session.speakers
+    paragraphs = [c.value.source for c in session.body if c.block_type == "paragraph"]
+    presenter.prepare_html([session.abstract, session.notes, *paragraphs])
     neighbours = session.get_neighbours(request)
     feedback_on = is_enabled(session, settings_for_request(request))
     return {
