@@ -85,7 +85,7 @@ class AccessTests(TestCase):
         self.assertEqual([s["name"] for s in listed], ["Public Speaker"])
         problem(self.client.get(f"{API}speakers/{self.secret_speaker.pk}/"), 404, "id")
         problem(
-            self.client.get(f"{API}sessions/", {"speaker": self.secret_speaker.pk}), 400, "speaker"
+            self.client.get(f"{API}sessions/", {"speaker": self.secret_speaker.pk}), 404, "speaker"
         )
         # The public speaker's private session is not among theirs.
         data = self.client.get(f"{API}speakers/{self.public_speaker.pk}/").json()
@@ -94,9 +94,9 @@ class AccessTests(TestCase):
     def test_filters_naming_what_the_caller_may_not_see_are_unknown(self):
         unknown = self.client.get(f"{API}sessions/", {"conference": 999999}).json()
         private = self.client.get(f"{API}sessions/", {"conference": self.members.pk})
-        body = problem(private, 400, "conference")
+        body = problem(private, 404, "conference")
         self.assertEqual(body["detail"], unknown["detail"].replace("999999", str(self.members.pk)))
-        problem(self.client.get(f"{API}sessions/", {"theme": self.members_theme.pk}), 400, "theme")
+        problem(self.client.get(f"{API}sessions/", {"theme": self.members_theme.pk}), 404, "theme")
 
     def test_signed_in_callers_see_what_the_html_shows_them(self):
         self.client.force_login(self.member)

@@ -74,10 +74,8 @@ def _parameter_message(error: dict) -> tuple[str, str, str]:
     """``(sentence, parameter, location)`` for one of ninja's validation errors."""
     loc = [str(part) for part in error.get("loc", ())]
     location = LOCATIONS.get(loc[0], "query") if loc else "query"
+    # ("query", "page"), or ("query", <schema>, "page") for a schema's field.
     parameter = loc[-1] if len(loc) > 1 else (loc[0] if loc else "")
-    if location == "query" and len(loc) > 2:
-        # A filter schema's field: ninja puts the schema's name in between.
-        parameter = loc[-1]
     kind = error.get("type", "")
     context = error.get("ctx") or {}
     if location == "path":
@@ -94,10 +92,16 @@ def _parameter_message(error: dict) -> tuple[str, str, str]:
         reason = _("must be at most %(limit)s") % {"limit": context.get("le", context.get("lt"))}
     elif kind == "bool_parsing":
         reason = _("must be true or false")
-    elif kind in ("string_too_long",):
+    elif kind == "string_too_long":
         reason = _("must be at most %(limit)s characters long") % {
             "limit": context.get("max_length")
         }
+    elif kind == "string_pattern_mismatch" and parameter == "path":
+        reason = _(
+            "must be an address on this site, starting with “/”, such as /library/2021/talk/"
+        )
+    elif kind == "string_too_short":
+        reason = _("must not be empty")
     elif kind == "literal_error":
         reason = _("must be one of %(values)s") % {"values": context.get("expected", "")}
     else:

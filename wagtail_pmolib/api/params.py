@@ -29,9 +29,17 @@ def _ascii_digits(value):
     return value
 
 
-# A positive whole number from the address (ids, page numbers). The constraint
-# comes before the validator so that the OpenAPI schema says "minimum".
-WholeNumber = Annotated[int, Field(ge=1), BeforeValidator(_ascii_digits)]
+def _true_or_false(value):
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise ValueError(_("must be true or false"))
+    return value
+
+
+# A positive whole number from the address (ids, page numbers). The constraints
+# come before the validator so that the OpenAPI schema says "minimum"/"maximum".
+WholeNumber = Annotated[int, Field(ge=1, le=10**MAX_DIGITS - 1), BeforeValidator(_ascii_digits)]
+# A yes/no filter: "true" or "false", nothing else that pydantic would take ("1", "on"…).
+Flag = Annotated[bool, BeforeValidator(_true_or_false)]
 
 
 def page_slice(page: int, per_page: int | None, count: int) -> tuple[int, int]:

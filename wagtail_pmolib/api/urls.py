@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 import wagtail_pmolib
 
+from ..conf import pmolib_settings
 from .errors import PROBLEM_JSON, register_error_handlers
 from .routers import router
 
@@ -25,7 +26,22 @@ class PmolibAPI(NinjaAPI):
                     content = answer.get("content") or {}
                     if int(status) >= 400 and "application/json" in content:
                         answer["content"] = {PROBLEM_JSON: content["application/json"]}
+                for parameter in operation.get("parameters", []):
+                    _describe_parameter(parameter)
         return schema
+
+
+def _describe_parameter(parameter) -> None:
+    """A query parameter is left out, never null: ``int | None`` is documented as
+    the integer (not ``anyOf`` with null); ``per_page``'s maximum is the setting's."""
+    schema = parameter.get("schema", {})
+    options = schema.get("anyOf")
+    if options and {"type": "null"} in options and len(options) == 2:
+        [kept] = [option for option in options if option != {"type": "null"}]
+        del schema["anyOf"]
+        schema.update(kept)
+    if parameter.get("name") == "per_page":
+        schema["maximum"] = pmolib_settings.MAX_PAGE_SIZE
 
 
 api = PmolibAPI(

@@ -28,13 +28,11 @@ def paginate(queryset, paging: Paging, present) -> dict:
 
 
 def get_visible(queryset, pk, what: str, parameter: str = "id"):
-    """The object ``pk`` of ``queryset`` (what the caller may see). One that does
-    not exist and one the caller may not see get the same answer: a 404 for the
-    path's ``id``, a 400 for a filter (another ``parameter``, in the query)."""
+    """The object ``pk`` of ``queryset`` (what the caller may see), or a 404 naming
+    ``parameter`` (the path's ``id``, or a filter in the query). One that does not
+    exist and one the caller may not see get the same answer."""
     found = queryset.filter(pk=pk).first()
     if found is None:
         detail = _("There is no %(what)s with id %(id)s.") % {"what": what, "id": pk}
-        if parameter == "id":
-            raise Problem(404, detail, "id", "path")
-        raise Problem(400, detail, parameter, "query")
+        raise Problem(404, detail, parameter, "path" if parameter == "id" else "query")
     return found

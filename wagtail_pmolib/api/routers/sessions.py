@@ -21,7 +21,7 @@ from ...search.matching import NEWEST
 from .. import blocks
 from ..caching import not_modified, set_headers, version_etag
 from ..errors import Problem
-from ..params import WholeNumber
+from ..params import Flag, WholeNumber
 from ..present import Presenter
 from ..schemas import SessionDetail, SessionList
 from .common import Paging, answers, get_visible, paginate
@@ -39,8 +39,8 @@ class SessionFilters(Paging):
     conference: WholeNumber | None = None
     theme: WholeNumber | None = None
     speaker: WholeNumber | None = None
-    has_recording: bool | None = None
-    has_handouts: bool | None = None
+    has_recording: Flag | None = None
+    has_handouts: Flag | None = None
 
 
 @router.get(
@@ -88,6 +88,9 @@ class PathQuery(Schema):
     path: str = Field(
         min_length=1,
         max_length=MAX_PATH_LENGTH,
+        # From "/", without a scheme, a host, a query, a fragment, an empty step
+        # ("//") or a control character.
+        pattern=r"^/([^/?#\x00-\x1f\x7f]+/?)*$",
         description="The session's address on the site, e.g. /library/2021/step-up/",
     )
 
@@ -102,15 +105,6 @@ class PathQuery(Schema):
 def get_session_by_path(request, query: Query[PathQuery], response: HttpResponse):
     visibility = visibility_for(request)
     path = query.path
-    if not path.startswith("/") or "//" in path or "?" in path or "#" in path:
-        raise Problem(
-            400,
-            _(
-                "The query parameter “path” must be an address on this site starting "
-                "with “/”, such as /library/conference/session/."
-            ),
-            "path",
-        )
     if visibility.site is None:
         session = None
     else:
