@@ -138,6 +138,19 @@ class AccessTests(TestCase):
         self.assertEqual(response["Cache-Control"], "public, max-age=0")
         self.assertIn("Cookie", response["Vary"])
 
+    def test_answers_to_a_caller_with_credentials_are_private(self):
+        # A token (say, from Wagtail's API v3 where the routers are mounted there)
+        # may show more: shared caches must not keep the answer.
+        response = self.client.get(
+            f"{API}sessions/{self.public.pk}/", HTTP_AUTHORIZATION="Bearer something"
+        )
+        self.assertTrue(response["Cache-Control"].startswith("private"))
+        listing = self.client.get(f"{API}sessions/", HTTP_AUTHORIZATION="Bearer something")
+        self.assertTrue(listing["Cache-Control"].startswith("private"))
+        self.client.force_login(self.member)
+        listing = self.client.get(f"{API}sessions/")
+        self.assertTrue(listing["Cache-Control"].startswith("private"))
+
     def test_neighbours_skip_restricted_siblings_as_the_page_does(self):
         data = self.client.get(f"{API}sessions/{self.public.pk}/").json()
         self.assertIsNone(data["next"])

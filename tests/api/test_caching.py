@@ -129,6 +129,21 @@ class SessionETagTests(TestCase):
             lambda: submit(self.tree.next_session, Visitor(key="b"), Submission(1, ""), settings)
         )
 
+    def test_votes_that_keep_the_count_and_the_sum(self):
+        settings = FeedbackSettings()
+        session = self.tree.session
+        submit(session, Visitor(key="a"), Submission(5, ""), settings)
+        submit(session, Visitor(key="b"), Submission(3, ""), settings)
+
+        def revote():
+            # Still two ratings adding up to 8, but the stars shown are not the same.
+            submit(session, Visitor(key="a"), Submission(4, ""), settings)
+            submit(session, Visitor(key="b"), Submission(4, ""), settings)
+
+        self.assert_changes(revote)
+        stars = self.client.get(self.url).json()["rating"]["distribution"]
+        self.assertEqual([row["count"] for row in stars], [0, 2, 0, 0, 0])
+
     def test_a_new_neighbour(self):
         from tests.builders import at
 
