@@ -128,6 +128,24 @@ class WagtailAPIv3Tests(TestCase):
         self.assertEqual(missing.status_code, 404)
         self.assertIn("999999", missing.json()["detail"])
 
+    def test_a_v3_token_shows_its_user_what_the_site_shows_them(self):
+        from django.contrib.auth.models import User
+        from wagtail.models import APIToken, PageViewRestriction
+
+        from tests.builders import restrict
+
+        restrict(self.tree.conference, PageViewRestriction.LOGIN)
+        url = f"/api/v3/pmolib/sessions/{self.tree.session.pk}/"
+        self.assertEqual(self.client.get(url).status_code, 404)
+        member = User.objects.create_user("member", password="pw")
+        _token, plaintext = APIToken.create_token(user=member, name="front end")
+        response = self.client.get(url, HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response["Cache-Control"].startswith("private"))
+        # Under v3 the session cookie does not sign the caller in.
+        self.client.force_login(member)
+        self.assertEqual(self.client.get(url).status_code, 404)
+
     def test_v3s_schema_holds_ours(self):
         spec = self.client.get("/api/v3/openapi.json").json()
         self.assertIn("/api/v3/pmolib/sessions/{id}/", spec["paths"])
