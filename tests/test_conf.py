@@ -43,6 +43,13 @@ def test_unknown_keys_are_rejected_with_their_names():
         {"HANDOUT_FILE_EXTENSIONS": [".pdf"]},
         {"HANDOUT_FILE_EXTENSIONS": ["PDF"]},
         {"HANDOUT_FILE_EXTENSIONS": [""]},
+        {"API_CACHE_MAX_AGE": -1},
+        {"API_RENDITIONS": ["fill-10x10"]},
+        {"API_RENDITIONS": {"avatar": ["fill-10x10"]}},
+        {"API_RENDITIONS": {"photo": "fill-10x10"}},
+        {"API_RENDITIONS": {"photo": ["fill-10x10", "fill-10x10"]}},
+        {"API_RENDITIONS": {"photo": ["resize-10x10"]}},
+        {"API_RENDITIONS": {"photo": ["fill-tenxten"]}},
     ],
 )
 def test_bad_values_are_rejected(value):
@@ -70,3 +77,20 @@ def test_not_a_dict():
 def test_unknown_attribute():
     with pytest.raises(AttributeError):
         pmolib_settings.NOT_A_SETTING
+
+
+def test_api_renditions_keep_the_defaults_of_kinds_not_given():
+    with override_settings(WAGTAIL_PMOLIB={"API_RENDITIONS": {"photo": [], "cover": ["width-80"]}}):
+        renditions = pmolib_settings.API_RENDITIONS
+    assert renditions["photo"] == ()
+    assert renditions["cover"] == ("width-80",)
+    assert renditions["figure"] == DEFAULTS["API_RENDITIONS"]["figure"]
+
+
+def test_a_filter_spec_wagtail_cannot_read_is_a_system_check_error():
+    from wagtail_pmolib.checks import check_settings
+
+    with override_settings(WAGTAIL_PMOLIB={"API_RENDITIONS": {"poster": ["fill-16x9x"]}}):
+        [error] = check_settings(None)
+    assert error.id == "wagtail_pmolib.E001"
+    assert "fill-16x9x" in error.msg

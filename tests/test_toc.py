@@ -325,6 +325,16 @@ def test_annotate_block_walks_a_session_body():
     assert value[3].value["anchor"] == "key-takeaways-2"
 
 
+def test_a_session_with_a_figure_is_saved_with_its_table_of_contents(make_session, make_image):
+    # ImageBlock is a StructBlock whose value is an image, not a dict of children:
+    # walking into it failed every save of a page with a figure.
+    image = make_image("Chart")
+    figure = {"image": {"image": image, "decorative": False, "alt_text": "A chart"}, "caption": ""}
+    after = {"text": "After the figure", "level": "h2", "anchor": ""}
+    session = make_session(body=[("figure", figure), ("heading", after)])
+    assert [item["id"] for item in session.table_of_contents] == ["after-the-figure"]
+
+
 def test_heading_block_out_of_range_loses_its_anchor():
     block = HeadingBlock()
     value = block.to_python({"text": "Deep", "level": "h4", "anchor": "deep"})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    path("api/pmolib/", include("wagtail_pmolib.api.urls")),
     path("", include("wagtail_pmolib.urls")),
     path("", include(wagtail_urls)),
 ]

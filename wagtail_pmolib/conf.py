@@ -131,6 +131,20 @@ DEFAULTS = {
     # ``pip install wagtail-pmolib[modeladmin]``). The one not chosen shows no menu
     # item (and the modeladmin views answer 404 unless chosen).
     "FEEDBACK_ADMIN": "snippets",
+    # --- The JSON API (wagtail_pmolib.api) ---
+    # The renditions the API gives of each kind of image, as Wagtail filter specs:
+    # no other size can be asked for (making renditions costs the server). A kind
+    # not given keeps its default; an empty list gives no renditions of that kind.
+    "API_RENDITIONS": {
+        "photo": ("fill-96x96", "fill-240x240"),  # speakers' photos
+        "figure": ("max-1200x1200",),  # figure blocks
+        "cover": ("fill-120x160",),  # handout covers
+        "poster": ("fill-1280x720",),  # recording posters
+    },
+    # Seconds browsers and shared caches may reuse an API answer without asking
+    # again (``Cache-Control: max-age``). 0: they ask every time, with the ETag,
+    # and get a cheap 304 while nothing changed.
+    "API_CACHE_MAX_AGE": 0,
 }
 
 FEEDBACK_ADMINS = ("snippets", "modeladmin")
@@ -164,6 +178,7 @@ _INT_KEYS = {
     "POPULAR_SEARCHES",
     "POPULAR_SEARCHES_MIN_VISITORS",
     "POPULAR_SEARCHES_DAYS",
+    "API_CACHE_MAX_AGE",
 }
 
 
@@ -262,6 +277,7 @@ class PmolibSettings:
                 "is not in INSTALLED_APPS: add it and 'wagtail_modeladmin' "
                 "(pip install wagtail-pmolib[modeladmin]), or use 'snippets'."
             )
+        values["API_RENDITIONS"] = _api_renditions(values["API_RENDITIONS"])
         return values
 
     def __getattr__(self, name):
@@ -277,6 +293,44 @@ class PmolibSettings:
     def validate(self):
         """Read the setting afresh; raises ImproperlyConfigured if it is wrong."""
         self._cached = self._load()
+
+
+def _api_renditions(value) -> dict[str, tuple[str, ...]]:
+    """``API_RENDITIONS`` with the default of every kind not given; each spec
+    checked by Wagtail once the apps are loaded (a wrong one would fail requests)."""
+    name = f"{SETTING_NAME}['API_RENDITIONS']"
+    defaults = DEFAULTS["API_RENDITIONS"]
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a dict of image kind → filter specs.")
+    unknown = sorted(set(value) - set(defaults))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"Unknown image kind(s) in {name}: {', '.join(unknown)}. "
+            f"Known kinds: {', '.join(defaults)}."
+        )
+    merged = {}
+    for kind, specs in {**defaults, **value}.items():
+        if isinstance(specs, str) or not all(isinstance(s, str) and s.strip() for s in specs):
+            raise ImproperlyConfigured(
+                f"{name}[{kind!r}] must be a list of filter specs such as "
+                f"['fill-240x240'], not {specs!r}."
+            )
+        if len(set(specs)) != len(specs):
+            raise ImproperlyConfigured(f"{name}[{kind!r}] names a filter spec twice.")
+        merged[kind] = tuple(specs)
+    if apps.ready:
+        from wagtail.images.exceptions import InvalidFilterSpecError
+        from wagtail.images.models import Filter
+
+        for kind, specs in merged.items():
+            for spec in specs:
+                try:
+                    Filter(spec=spec).operations  # noqa: B018 - parsing is the check
+                except InvalidFilterSpecError as exc:
+                    raise ImproperlyConfigured(
+                        f"{name}[{kind!r}]: {spec!r} is not a Wagtail filter spec ({exc})."
+                    ) from None
+    return merged
 
 
 pmolib_settings = PmolibSettings()

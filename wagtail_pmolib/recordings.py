@@ -59,15 +59,33 @@ def format_timestamp(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def provider_of(kind: str, url: str) -> str:
+    """Who plays a recording: "youtube", "vimeo" or another provider's host name
+    for an embed, "file" for a self-hosted file, "" when nothing plays."""
+    if kind in ("video", "audio"):
+        return "file"
+    if kind != "embed":
+        return ""
+    try:
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:  # a malformed address (e.g. an unclosed "[")
+        return ""
+    if "youtube" in host or host.endswith("youtu.be"):
+        return "youtube"
+    if "vimeo" in host:
+        return "vimeo"
+    return host
+
+
 def url_at_time(url: str, seconds: int) -> str:
     """The provider URL that starts playing at ``seconds`` (YouTube ``t=``, Vimeo ``#t=``)."""
     parts = urlsplit(url)
-    host = parts.netloc.lower()
-    if "youtube" in host or host.endswith("youtu.be"):
+    provider = provider_of("embed", url)
+    if provider == "youtube":
         query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("t", "start")]
         query.append(("t", str(seconds)))
         return urlunsplit(parts._replace(query=urlencode(query)))
-    if "vimeo" in host:
+    if provider == "vimeo":
         return urlunsplit(parts._replace(fragment=f"t={seconds}s"))
     return url
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
@@ -117,6 +118,9 @@ def _children(block, value):
     if value is None:
         return
     if isinstance(block, blocks.StructBlock):
+        if not isinstance(value, Mapping):
+            # ImageBlock is a StructBlock whose value is the image: no children to walk.
+            return
         for name, child_block in block.child_blocks.items():
             if name in value:
                 yield child_block, value[name], lambda v, name=name: value.__setitem__(name, v)

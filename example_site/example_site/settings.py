@@ -26,6 +26,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 INSTALLED_APPS = [
     "wagtail_pmolib",
+    # django-ninja's static files: the JSON API's docs page without a CDN.
+    "ninja",
     "wagtail.api.v2",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -153,6 +155,9 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "xlsx", "vtt", "mp4", "webm", "mp3", "txt"]
 # API v2 gives rich text as front-end HTML (fields and StreamField paragraphs alike).
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+# Where the APIs' absolute URLs point (pages, documents, images): this server, not
+# the "localhost:80" of the default Site that Wagtail's first migration makes.
+WAGTAILAPI_BASE_URL = os.environ.get("WAGTAILAPI_BASE_URL", WAGTAILADMIN_BASE_URL)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # Background work (Django's tasks framework, as Wagtail uses it). Without TASKS,

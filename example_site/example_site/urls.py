@@ -16,6 +16,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
+    # The library's JSON API, its OpenAPI schema (openapi.json) and docs page (docs).
+    path("api/pmolib/", include("wagtail_pmolib.api.urls")),
     # The example site is all library: send the home page's visitors there.
     path("", RedirectView.as_view(url="/library/", permanent=False)),
 ]

@@ -13,6 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 
+from ..conf import pmolib_settings
+from ..feedback.summary import Summary, bayesian_average
 from ..toc import (
     AnchorRegistry,
     TocSection,
@@ -22,6 +24,7 @@ from ..toc import (
     kept_anchors,
     nest,
 )
+from .feedback import RatingSummary, ratings_below
 
 FEEDBACK_ROUTE = "feedback"
 
@@ -168,6 +171,29 @@ class FeedbackMixin(RoutablePageMixin, models.Model):
 
             return feedback_view(request, self)  # 405, Allow: POST
         return super().handle_options_request(request, *args, **kwargs)
+
+    def rating_summary(self, summary=None, prior=None) -> dict:
+        """The page's ratings as the page shows them (``Summary.as_dict``) and the
+        Bayesian average that ranks it among its library's pages ("Top rated"):
+        ``prior`` is the ``(count, total)`` of the ratings below the library
+        (``None`` outside a library). Wagtail's API v2 field and the JSON API's
+        ``rating``; figures not given are read (one query each)."""
+        if summary is None:
+            summary = Summary.from_model(RatingSummary.objects.filter(page_id=self.pk).first())
+        if prior is None:
+            get_library = getattr(self, "get_library", None)
+            library = get_library() if get_library is not None else None
+            prior = ratings_below(library) if library is not None else None
+        bayes = None
+        if prior is not None:
+            count, total = prior
+            bayes = bayesian_average(
+                summary.count,
+                summary.total,
+                total / count if count else 0.0,
+                pmolib_settings.BAYESIAN_PRIOR_WEIGHT,
+            )
+        return {**summary.as_dict(), "bayesian_average": None if bayes is None else round(bayes, 2)}
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -18,7 +18,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.models import Orderable, Page, PageViewRestriction, get_page_models
 from wagtail.search import index
 
 from ..conf import pmolib_settings
@@ -56,6 +56,20 @@ class LibraryPageMixin:
             child._cached_parent_obj = self
             return child.specific_deferred.route(request, path_components[1:])
         return super().route(request, path_components)
+
+    def get_library(self):
+        """The library this page is in (itself, for a library), or ``None``: one
+        query, for the nearest library page at or above it (host types included)."""
+        if not self.path:
+            return None
+        libraries = [m for m in get_page_models() if issubclass(m, AbstractLibraryIndexPage)]
+        return (
+            Page.objects.ancestor_of(self, inclusive=True)
+            .type(*libraries)
+            .order_by("-depth")
+            .only("path", "depth")
+            .first()
+        )
 
     def get_breadcrumbs(self):
         """Ancestors below the tree root, outermost first.

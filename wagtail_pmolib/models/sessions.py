@@ -179,6 +179,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         APIField("has_recording"),
         APIField("has_handouts"),
         APIField("feedback_enabled"),
+        APIField("rating_summary"),
     ]
 
     settings_panels = [

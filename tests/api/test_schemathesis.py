@@ -1,0 +1,40 @@
+"""Schemathesis against the served OpenAPI schema, in process: for every operation,
+requests made from the schema (valid ones, and invalid ones) get no 5xx, a status
+and a body the schema documents, and invalid input is refused.
+
+``PMOLIB_SCHEMATHESIS_EXAMPLES`` sets the examples per operation and mode (CI runs
+more than the suite's default)."""
+
+import os
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import HealthCheck, settings
+
+from tests.api.support import API, build_seed_library
+from tests.builders import restrict
+
+EXAMPLES = int(os.environ.get("PMOLIB_SCHEMATHESIS_EXAMPLES", "10"))
+
+schema = schemathesis.openapi.from_wsgi(f"{API}openapi.json", WSGIHandler())
+
+
+@pytest.fixture
+def library(db, settings):
+    """The seed library, a private session, and small pages, so that generated page
+    numbers and ids often name something."""
+    settings.WAGTAIL_PMOLIB = {"INDEX_PAGE_SIZE": 2}
+    tree = build_seed_library()
+    restrict(tree.next_session)
+    return tree
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_the_api_keeps_its_schema(case, library):
+    case.call_and_validate()

@@ -1,0 +1,209 @@
+"""``/sessions/``: the sessions a caller may see, and one session as its page shows it."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import Query, Router, Schema
+from pydantic import Field
+from wagtail.models import Page
+
+from ... import invalidation
+from ...access import visibility_for
+from ...feedback.context import feedback_endpoint, is_enabled
+from ...feedback.settings import settings_for_request
+from ...feedback.votes import summary_for
+from ...models import ConferencePage, ConferenceTheme, LibraryIndexPage, SessionPage
+from ...models.feedback import ratings_below
+from ...models.versions import request_versions
+from ...search.matching import NEWEST
+from .. import blocks
+from ..caching import not_modified, set_headers, version_etag
+from ..errors import Problem
+from ..params import Flag, WholeNumber
+from ..present import Presenter
+from ..schemas import SessionDetail, SessionList
+from .common import Paging, answers, get_visible, paginate
+from .speakers import visible_speakers, with_renditions
+
+router = Router(tags=["sessions"])
+
+# Longest address ``by-path/`` reads (Wagtail's own limit on a page's url_path is
+# far longer, but no library nests that deep).
+MAX_PATH_LENGTH = 2000
+
+
+class SessionFilters(Paging):
+    library: WholeNumber | None = None
+    conference: WholeNumber | None = None
+    theme: WholeNumber | None = None
+    speaker: WholeNumber | None = None
+    has_recording: Flag | None = None
+    has_handouts: Flag | None = None
+
+
+@router.get(
+    "/",
+    response=answers(SessionList),
+    url_name="pmolib_sessions",
+    operation_id="pmolib_sessions",
+    summary=gettext_lazy("Sessions, newest first, with filters"),
+    description=gettext_lazy(
+        "Each filter is a number the other endpoints give (a library's, conference's, "
+        "theme's or speaker's id) or true/false; filters combine with AND."
+    ),
+)
+def list_sessions(request, filters: Query[SessionFilters]):
+    visibility = visibility_for(request)
+    sessions = visibility.pages(SessionPage)
+    if filters.library is not None:
+        library = get_visible(
+            visibility.pages(LibraryIndexPage), filters.library, _("library"), "library"
+        )
+        sessions = sessions.descendant_of(library)
+    if filters.conference is not None:
+        conference = get_visible(
+            visibility.pages(ConferencePage), filters.conference, _("conference"), "conference"
+        )
+        sessions = sessions.child_of(conference)
+    if filters.theme is not None:
+        themes = ConferenceTheme.objects.filter(
+            page__in=visibility.pages(ConferencePage).values("pk")
+        )
+        get_visible(themes, filters.theme, _("theme"), "theme")
+        sessions = sessions.filter(theme_id=filters.theme)
+    if filters.speaker is not None:
+        get_visible(visible_speakers(visibility), filters.speaker, _("speaker"), "speaker")
+        sessions = sessions.filter(session_speakers__speaker_id=filters.speaker)
+    if filters.has_recording is not None:
+        sessions = sessions.filter(has_recording=filters.has_recording)
+    if filters.has_handouts is not None:
+        sessions = sessions.filter(has_handouts=filters.has_handouts)
+    sessions = sessions.select_related("theme").defer_streamfields().order_by(*NEWEST)
+    return paginate(sessions, filters, Presenter(request).session_summaries)
+
+
+class PathQuery(Schema):
+    path: str = Field(
+        min_length=1,
+        max_length=MAX_PATH_LENGTH,
+        # From "/", without a scheme, a host, a query, a fragment, an empty step
+        # ("//") or a control character.
+        pattern=r"^/([^/?#\x00-\x1f\x7f]+/?)*$",
+        description="The session's address on the site, e.g. /library/2021/step-up/",
+    )
+
+
+@router.get(
+    "/by-path/",
+    response={**answers(SessionDetail), 304: None},
+    url_name="pmolib_session_by_path",
+    operation_id="pmolib_session_by_path",
+    summary=gettext_lazy("A session, found by its address on the site"),
+)
+def get_session_by_path(request, query: Query[PathQuery], response: HttpResponse):
+    visibility = visibility_for(request)
+    path = query.path
+    if visibility.site is None:
+        session = None
+    else:
+        url_path = visibility.root.url_path + path.strip("/") + "/"
+        session = visibility.pages(SessionPage).filter(url_path=url_path).first()
+    if session is None:
+        raise Problem(
+            404,
+            _("No session has the address given in “path”: %(path)s.") % {"path": path},
+            "path",
+            "query",
+        )
+    return session_detail(request, session, response)
+
+
+@router.get(
+    "/{id}/",
+    response={**answers(SessionDetail), 304: None},
+    url_name="pmolib_session",
+    operation_id="pmolib_session",
+    summary=gettext_lazy("A session, with everything its page shows"),
+)
+def get_session(request, id: WholeNumber, response: HttpResponse):
+    session = get_visible(visibility_for(request).pages(SessionPage), id, _("session"))
+    return session_detail(request, session, response)
+
+
+def session_detail(request, session, response):
+    """Everything the session's page shows. Answers 304 before building anything
+    when the caller's copy is current (see ``caching``)."""
+    visibility = visibility_for(request)
+    steplen = Page.steplen
+    conference = ConferencePage.objects.filter(path=session.path[:-steplen]).first()
+    library = session.get_library()
+    conference_id = conference.pk if conference is not None else None
+    scopes = [
+        invalidation.page_scope(session.pk),
+        invalidation.conference_scope(conference_id),
+        invalidation.order_scope(conference_id),
+        invalidation.TREE,
+        invalidation.settings_scope(visibility.site.pk),
+    ]
+    versions = request_versions(request, scopes)
+    summary = summary_for(session.pk)
+    prior = ratings_below(library) if library is not None else (0, 0)
+    etag = version_etag(
+        visibility.site.pk, [versions[s] for s in scopes], summary.cache_token, prior
+    )
+    cached = not_modified(request, etag, session.last_published_at)
+    if cached is not None:
+        return cached
+    set_headers(response, request, etag=etag, last_modified=session.last_published_at)
+    return present_session(request, session, conference, summary, prior)
+
+
+def present_session(request, session, conference, summary, prior) -> dict:
+    presenter = Presenter(request)
+    if conference is not None:
+        session.edition = conference.title  # full_title without another query
+    speakers = session.speakers
+    paragraphs = [c.value.source for c in session.body if c.block_type == "paragraph"]
+    presenter.prepare_html([session.abstract, session.notes, *paragraphs])
+    neighbours = session.get_neighbours(request)
+    feedback_on = is_enabled(session, settings_for_request(request))
+    return {
+        **presenter.link(session, "pmolib_session"),
+        "full_title": session.full_title,
+        "edition": session.edition,
+        "slug": session.slug,
+        "conference": (
+            {
+                **presenter.link(conference, "pmolib_conference"),
+                "date_range": conference.date_range,
+            }
+            if conference is not None
+            else None
+        ),
+        "theme": presenter.theme_ref(session.theme),
+        "starts_at": session.starts_at,
+        "duration_minutes": session.duration_minutes,
+        "speakers": [presenter.speaker(s) for s in with_renditions(speakers)],
+        "abstract": presenter.html(session.abstract),
+        "recording": next(
+            (blocks.recording(presenter, child) for child in session.recording), None
+        ),
+        "body": blocks.body(presenter, session.body),
+        "notes": presenter.html(session.notes),
+        "table_of_contents": session.table_of_contents,
+        "rating": session.rating_summary(summary, prior),
+        "feedback": {
+            "enabled": feedback_on,
+            "url": presenter.absolute(feedback_endpoint(session, request)) if feedback_on else None,
+        },
+        "previous": _neighbour(presenter, neighbours["previous_session"]),
+        "next": _neighbour(presenter, neighbours["next_session"]),
+        "first_published_at": session.first_published_at,
+        "updated_at": session.last_published_at,
+    }
+
+
+def _neighbour(presenter, page):
+    return presenter.link(page, "pmolib_session") if page is not None else None
