@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.forms.utils import ErrorList
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents import get_document_model
@@ -45,6 +46,32 @@ ANCHOR_HELP = _(
     "The id used in links to this heading (#…). Left blank, it is made from the "
     "heading when the page is saved, and then kept so links keep working."
 )
+
+
+class _EmptyChoicesCostNothing:
+    """For a ``StructBlock``: an empty chooser (a recording without a poster, a
+    handout without a cover) is left to the chooser's default, ``None``, instead of
+    being passed to its ``bulk_to_python``, which builds and compiles a query (that
+    it never runs) for a list of ids that are all empty. The compiling cost more
+    than rendering the block."""
+
+    @cached_property
+    def _choosers(self):
+        return [
+            name
+            for name, block in self.child_blocks.items()
+            if isinstance(block, blocks.ChooserBlock) and block.get_default() is None
+        ]
+
+    def bulk_to_python(self, values):
+        choosers = self._choosers
+        values = [
+            {k: v for k, v in value.items() if v is not None or k not in choosers}
+            if any(value.get(name, 0) is None for name in choosers)
+            else value
+            for value in values
+        ]
+        return super().bulk_to_python(values)
 
 
 def _prefetch_renditions(images):
@@ -121,7 +148,7 @@ class QuoteBlock(blocks.StructBlock):
         }
 
 
-class FigureBlock(blocks.StructBlock):
+class FigureBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     image = ImageBlock(label=_("Image"))
     caption = blocks.CharBlock(required=False, max_length=255, label=_("Caption"))
 
@@ -151,7 +178,7 @@ class FigureBlock(blocks.StructBlock):
         )
 
 
-class HandoutBlock(blocks.StructBlock):
+class HandoutBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     document = DocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(
         required=False,
@@ -291,7 +318,7 @@ class ChapterBlock(blocks.StructBlock):
         preview_value = {"time": "4:30", "title": "The SORE framework"}
 
 
-class RecordingBlock(blocks.StructBlock):
+class RecordingBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     url = blocks.URLBlock(
         required=False,
         label=_("Video URL"),
