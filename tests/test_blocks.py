@@ -637,3 +637,34 @@ def test_chapters_must_run_forwards():
     assert chapter_errors[3].block_errors["time"].messages == [
         "Starts at or before the chapter above it (4:30)."
     ]
+
+
+@pytest.mark.django_db
+def test_empty_choosers_are_not_asked_for(monkeypatch, make_document):
+    """A recording without a file, captions or poster and a handout without a cover:
+    Wagtail's chooser blocks would build (and compile) a query for their empty ids
+    (a list of ``None``); they are not asked for them, and the values still come
+    out right."""
+    asked = []
+    original = wagtail_blocks.ChooserBlock.bulk_to_python
+
+    def bulk_to_python(self, values):
+        values = list(values)
+        asked.append((type(self).__name__, values))
+        return original(self, values)
+
+    monkeypatch.setattr(wagtail_blocks.ChooserBlock, "bulk_to_python", bulk_to_python)
+    document = make_document()
+    recording = RecordingBlock().bulk_to_python(
+        [{"url": "https://www.youtube.com/watch?v=a", "video": None, "poster": None}]
+    )
+    handouts = HandoutBlock().bulk_to_python(
+        [{"document": document.pk, "cover": None}, {"document": None, "title": "Gone"}]
+    )
+    # Empty lists cost nothing (Django answers them without a query); None would not.
+    assert [values for _name, values in asked if values] == [[document.pk]]
+    assert recording[0]["poster"] is None and recording[0]["video"] is None
+    assert recording[0]["url"] == "https://www.youtube.com/watch?v=a"
+    assert [h["document"] for h in handouts] == [document, None]
+    assert [h["cover"] for h in handouts] == [None, None]
+    assert handouts[1]["title"] == "Gone"

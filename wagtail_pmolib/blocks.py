@@ -56,6 +56,32 @@ ANCHOR_HELP = _(
 )
 
 
+class _EmptyChoicesCostNothing:
+    """For a ``StructBlock``: an empty chooser (a recording without a poster, a
+    handout without a cover) is left to the chooser's default, ``None``, instead of
+    being passed to its ``bulk_to_python``, which builds and compiles a query (that
+    it never runs) for a list of ids that are all empty. The compiling cost more
+    than rendering the block."""
+
+    @cached_property
+    def _choosers(self):
+        return [
+            name
+            for name, block in self.child_blocks.items()
+            if isinstance(block, blocks.ChooserBlock) and block.get_default() is None
+        ]
+
+    def bulk_to_python(self, values):
+        choosers = self._choosers
+        values = [
+            {k: v for k, v in value.items() if v is not None or k not in choosers}
+            if any(value.get(name, 0) is None for name in choosers)
+            else value
+            for value in values
+        ]
+        return super().bulk_to_python(values)
+
+
 def _prefetch_renditions(images):
     """One query for the renditions of all these images, whatever their number."""
     images = [image for image in images if image is not None]
@@ -148,7 +174,7 @@ class QuoteBlock(blocks.StructBlock):
         }
 
 
-class FigureBlock(blocks.StructBlock):
+class FigureBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     image = ImageBlock(label=_("Image"))
     caption = blocks.CharBlock(required=False, max_length=255, label=_("Caption"))
 
@@ -214,7 +240,7 @@ class HandoutDocumentChooserBlock(DocumentChooserBlock):
         return value
 
 
-class HandoutBlock(blocks.StructBlock):
+class HandoutBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     document = HandoutDocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(
         required=False,
@@ -373,7 +399,7 @@ class ChapterBlock(blocks.StructBlock):
         preview_value = {"time": "4:30", "title": "The SORE framework"}
 
 
-class RecordingBlock(blocks.StructBlock):
+class RecordingBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     url = blocks.URLBlock(
         required=False,
         label=_("Video URL"),

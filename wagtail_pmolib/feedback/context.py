@@ -6,8 +6,9 @@ from django.contrib.messages import get_messages
 from django.utils.translation import ngettext
 
 from ..conf import pmolib_settings
-from ..fragment_cache import fragment_key
+from ..fragment_cache import fragment_key, summary_read_with_keys
 from .settings import settings_for_request
+from .summary import Summary
 from .votes import HONEYPOT_FIELD, parse_rating, summary_for
 
 
@@ -29,7 +30,7 @@ def is_enabled(page, feedback_settings) -> bool:
 def feedback_context(page, request, *, errors=None, values=None) -> dict:
     feedback_settings = settings_for_request(request)
     enabled = is_enabled(page, feedback_settings) and page.pk is not None
-    summary = summary_for(page.pk) if page.pk else None
+    summary = _summary(page, request) if page.pk else None
     voted = low = False
     messages = _feedback_messages(request)
     for message in messages:
@@ -73,6 +74,13 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         "just_voted": voted,
         "messages": messages,
     }
+
+
+def _summary(page, request) -> Summary:
+    """The page's rating summary: read with the article's cache keys when the
+    article is cached (no query of its own), else from its row."""
+    read, row = summary_read_with_keys(page, request)
+    return Summary.from_model(row) if read else summary_for(page.pk)
 
 
 def _feedback_messages(request):

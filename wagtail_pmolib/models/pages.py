@@ -263,12 +263,11 @@ class AbstractConferencePage(LibraryPageMixin, Page):
         from .sessions import SessionPage
 
         if path_components:
-            child = (
-                SessionPage.objects.child_of(self)
-                .select_related("theme")
-                .filter(slug=path_components[0])
-                .first()
-            )
+            # The plainest filter for a child: the ORM compiles it on every request.
+            found = SessionPage.objects.filter(
+                path__startswith=self.path, depth=self.depth + 1, slug=path_components[0]
+            ).select_related("theme")[:1]
+            child = next(iter(found), None)
             if child is not None:
                 child._cached_parent_obj = self
                 return child.route(request, path_components[1:])

@@ -17,7 +17,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import path
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
@@ -32,13 +32,12 @@ from ..recordings import (
 )
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
 from ..toc import TocSection
+from .crosslinks import crosslinks
 from .fields import RichTextField
 from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import (
     ABSTRACT_FEATURES,
-    LINK_FIELDS,
     LibraryPageMixin,
-    exclude_restricted,
     format_date_range,
 )
 from .panels import DocumentPrivacyPanel, FeedbackSummaryPanel
@@ -350,15 +349,15 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
             prefetch_related_objects([s.photo for s in found if s.photo], "renditions")
             return found
 
-        neighbours = functools.cache(lambda: self.get_neighbours(request))
+        links = functools.cache(
+            lambda: crosslinks(self, limit=pmolib_settings.RELATED_SESSIONS_LIMIT)
+        )
         context.update(
             conference=conference,
             speakers=speakers,
-            previous_session=lambda: neighbours()["previous_session"],
-            next_session=lambda: neighbours()["next_session"],
-            other_sessions=functools.cache(
-                lambda: self.get_other_sessions_by_speakers(speakers(), request)
-            ),
+            previous_session=lambda: links()["previous_session"],
+            next_session=lambda: links()["next_session"],
+            other_sessions=lambda: links()["other_sessions"],
             title_separator=pmolib_settings.TITLE_SEPARATOR,
             recording_section_id=RECORDING_SECTION_ID,
             notes_section_id=NOTES_SECTION_ID,
@@ -370,47 +369,6 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         from ..views import session_page_view  # a page's route imports its view (DESIGN.md)
 
         return session_page_view(request, self, *args, **kwargs)
-
-    def get_neighbours(self, request=None):
-        """The previous and next session in the conference's running order (one query).
-
-        Siblings with a view restriction of their own are skipped; restrictions
-        on the conference or above apply to this page too and were checked
-        before it was served.
-        """
-        if self.pk is None:
-            return {"previous_session": None, "next_session": None}
-        own_restriction = PageViewRestriction.objects.filter(page_id=models.OuterRef("pk"))
-        siblings = list(
-            type(self)
-            .objects.live()
-            .sibling_of(self, inclusive=True)
-            .filter(models.Q(pk=self.pk) | ~models.Exists(own_restriction))
-            .only(*LINK_FIELDS)
-            .order_by(models.F("starts_at").asc(nulls_last=True), "path")
-        )
-        ids = [s.pk for s in siblings]
-        if self.pk not in ids:
-            return {"previous_session": None, "next_session": None}
-        i = ids.index(self.pk)
-        return {
-            "previous_session": siblings[i - 1] if i > 0 else None,
-            "next_session": siblings[i + 1] if i + 1 < len(siblings) else None,
-        }
-
-    def get_other_sessions_by_speakers(self, speakers, request=None):
-        limit = pmolib_settings.RELATED_SESSIONS_LIMIT
-        if not speakers or not limit:
-            return []
-        queryset = (
-            SessionPage.objects.live()
-            .filter(session_speakers__speaker__in=[s.pk for s in speakers])
-            .exclude(pk=self.pk)
-            .only(*LINK_FIELDS)
-            .distinct()
-            .order_by(models.F("starts_at").desc(nulls_last=True), "path")
-        )
-        return list(exclude_restricted(queryset)[:limit])
 
 
 class SessionPage(AbstractSessionPage):
