@@ -22,8 +22,9 @@ from wagtail_pmolib.models import Speaker
 # summary, its library's ratings (8: what a 304 costs), its speakers and their
 # photos' renditions, its neighbours, the documents of its rich text's links, and
 # per block type the documents or images it chose (handouts, handout groups,
-# covers, figures, the poster) with their renditions.
-SESSION_DETAIL_QUERIES = 20
+# covers, figures, the poster) with their renditions, and per stream which of
+# its documents are private (issue 9.1: a private document's title is not shown).
+SESSION_DETAIL_QUERIES = 22
 
 
 def session_with(conference, n, title):

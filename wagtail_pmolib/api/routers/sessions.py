@@ -15,6 +15,7 @@ from ...feedback.context import feedback_endpoint, is_enabled
 from ...feedback.settings import settings_for_request
 from ...feedback.votes import summary_for
 from ...models import ConferencePage, ConferenceTheme, LibraryIndexPage, SessionPage
+from ...models.crosslinks import crosslinks
 from ...models.feedback import ratings_below
 from ...models.versions import request_versions
 from ...search.matching import NEWEST
@@ -167,7 +168,7 @@ def present_session(request, session, conference, summary, prior) -> dict:
     speakers = session.speakers
     paragraphs = [c.value.source for c in session.body if c.block_type == "paragraph"]
     presenter.prepare_html([session.abstract, session.notes, *paragraphs])
-    neighbours = session.get_neighbours(request)
+    neighbours = crosslinks(session, limit=0)  # the running order only, as the page
     feedback_on = is_enabled(session, settings_for_request(request))
     return {
         **presenter.link(session, "pmolib_session"),
