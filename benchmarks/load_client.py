@@ -39,6 +39,16 @@ SEARCH_WORDS = [
 SUGGEST_WORDS = ["pro", "probe", "pri", "ser", "pmo", "port", "lo", "load pr", "han", "probe sp"]
 # A visitor's submissions stay under the site's RATE_LIMIT (10 a minute by default).
 MAX_VOTES_PER_VISITOR = 6
+# A client's new visitors on one session stay under ADDRESS_VOTES_PER_PAGE (20 a
+# day by default): each client connects from an address of its own.
+MAX_NEW_VOTERS_PER_PAGE = 15
+
+
+def client_address(client: int) -> str:
+    """The loopback address client ``client`` connects from (127.0.0.2, …): the
+    site's per-address feedback limits see each client as one address, not all
+    of them as 127.0.0.1."""
+    return f"127.0.{client // 250}.{client % 250 + 2}"
 
 
 @dataclass
@@ -95,7 +105,10 @@ class Voters:
         self.client, self.rng, self.made = client, rng, 0
         self.votes: dict[str, dict[str, int]] = {}  # agent → {path: submissions}
 
-    def pick(self, path: str) -> str:
+    def pick(self, path: str) -> str | None:
+        """The visitor who votes on ``path`` next; None when none may (every
+        visitor who voted there is at MAX_VOTES_PER_VISITOR, and the client's
+        address has had MAX_NEW_VOTERS_PER_PAGE of them)."""
         usable = [
             agent
             for agent, pages in self.votes.items()
@@ -103,9 +116,12 @@ class Voters:
         ]
         again = [agent for agent in usable if path in self.votes[agent]]
         other = [agent for agent in usable if path not in self.votes[agent]]
+        full = sum(1 for pages in self.votes.values() if path in pages) >= MAX_NEW_VOTERS_PER_PAGE
         roll = self.rng.random()
-        if roll < 0.2 and again:
+        if again and (roll < 0.2 or full):
             agent = self.rng.choice(again)
+        elif full:
+            return None
         elif roll < 0.5 and other:
             agent = self.rng.choice(other)
         else:
@@ -178,6 +194,12 @@ class Plan:
         if kind == "vote":
             path = rng.choice(self.probes if rng.random() < 0.2 else self.sessions)
             agent = self.voters[client].pick(path)
+            if agent is None:  # this client may vote there no more: another session
+                for path in rng.sample(self.sessions, len(self.sessions)):
+                    if (agent := self.voters[client].pick(path)) is not None:
+                        break
+                else:
+                    return Request("session", "GET", rng.choice(self.sessions))
             rating = rng.randint(1, 5)
             return Request(
                 kind,
@@ -197,8 +219,13 @@ class Plan:
             return Request(kind, "GET", self.info["plain_url"])
         raise ValueError(kind)
 
-    def agents(self) -> list[str]:
-        return sorted({agent for v in self.voters.values() for agent in v.votes})
+    def agents(self) -> list[list[str]]:
+        """Every visitor as [user agent, the address its client connects from]."""
+        return sorted(
+            [agent, client_address(client)]
+            for client, voters in self.voters.items()
+            for agent in voters.votes
+        )
 
 
 async def send(session, request: Request) -> Record:
@@ -248,21 +275,23 @@ async def run_phase(
     budget = [max_requests]
     deadline = time.monotonic() + duration
 
-    async def client(n, session):
-        while time.monotonic() < deadline and budget[0] > 0:
-            budget[0] -= 1
-            records.append(await send(session, plan.next(n)))
-            if on_tick is not None:
-                on_tick()
+    async def client(n):
+        connector = aiohttp.TCPConnector(
+            limit=1, force_close=True, local_addr=(client_address(n), 0)
+        )
+        async with aiohttp.ClientSession(
+            base_url=base_url,
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),  # each visitor is its user agent
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        ) as session:
+            while time.monotonic() < deadline and budget[0] > 0:
+                budget[0] -= 1
+                records.append(await send(session, plan.next(n)))
+                if on_tick is not None:
+                    on_tick()
 
-    connector = aiohttp.TCPConnector(limit=clients, force_close=True)
-    async with aiohttp.ClientSession(
-        base_url=base_url,
-        connector=connector,
-        cookie_jar=aiohttp.DummyCookieJar(),  # each visitor is its user agent
-        timeout=aiohttp.ClientTimeout(total=timeout),
-    ) as session:
-        started = time.monotonic()
-        await asyncio.gather(*(client(n, session) for n in range(clients)))
-        elapsed = time.monotonic() - started
+    started = time.monotonic()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    elapsed = time.monotonic() - started
     return records, elapsed

@@ -298,8 +298,9 @@ def edit(args):
 
 
 def votes(args):
-    """The stored votes, by page and visitor (the visitors' user agents come in on
-    standard input: the key is computed as the site computes it)."""
+    """The stored votes, by page and visitor (the visitors come in on standard
+    input as [user agent, address], or a user agent from ``--address``: the key is
+    computed as the site computes it)."""
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
 
@@ -309,8 +310,9 @@ def votes(args):
     agents = json.load(sys.stdin)
     factory = RequestFactory()
     by_key = {}
-    for agent in agents:
-        request = factory.get("/", HTTP_USER_AGENT=agent, REMOTE_ADDR=args.address)
+    for entry in agents:
+        agent, address = (entry, args.address) if isinstance(entry, str) else entry
+        request = factory.get("/", HTTP_USER_AGENT=agent, REMOTE_ADDR=address)
         request.user = AnonymousUser()
         by_key[visitor_for(request).key] = agent
     rows = [

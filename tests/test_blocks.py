@@ -378,6 +378,7 @@ def test_handout_api_representation(sore):
         "document": {
             "id": sore.pk,
             "title": "The SORE Framework",
+            "private": False,
             "url": f"/documents/{sore.pk}/sore-framework.pdf",
             "file_type": "PDF",
             "file_extension": "pdf",
@@ -609,3 +610,61 @@ def test_a_setting_restricts_handout_file_types(settings):
     assert raised.value.block_errors["document"].messages == [
         "“setup.exe” can’t be a handout: its type is EXE. Handouts may be: PDF, PowerPoint."
     ]
+
+
+def test_chapters_must_run_forwards():
+    block = RecordingBlock()
+    value = block.to_python(
+        {
+            "url": "https://www.youtube.com/watch?v=seed123",
+            "status": "full",
+            "chapters": [
+                {"time": "0:00", "title": "Introduction"},
+                {"time": "4:30", "title": "SORE"},
+                {"time": "4:30", "title": "Same time"},
+                {"time": "2:00", "title": "Backwards"},
+                {"time": "9:00", "title": "Fine again"},
+            ],
+        }
+    )
+    with pytest.raises(wagtail_blocks.StructBlockValidationError) as raised:
+        block.clean(value)
+    chapter_errors = raised.value.block_errors["chapters"].block_errors
+    assert sorted(chapter_errors) == [2, 3]
+    assert chapter_errors[2].block_errors["time"].messages == [
+        "Starts at or before the chapter above it (4:30)."
+    ]
+    assert chapter_errors[3].block_errors["time"].messages == [
+        "Starts at or before the chapter above it (4:30)."
+    ]
+
+
+@pytest.mark.django_db
+def test_empty_choosers_are_not_asked_for(monkeypatch, make_document):
+    """A recording without a file, captions or poster and a handout without a cover:
+    Wagtail's chooser blocks would build (and compile) a query for their empty ids
+    (a list of ``None``); they are not asked for them, and the values still come
+    out right."""
+    asked = []
+    original = wagtail_blocks.ChooserBlock.bulk_to_python
+
+    def bulk_to_python(self, values):
+        values = list(values)
+        asked.append((type(self).__name__, values))
+        return original(self, values)
+
+    monkeypatch.setattr(wagtail_blocks.ChooserBlock, "bulk_to_python", bulk_to_python)
+    document = make_document()
+    recording = RecordingBlock().bulk_to_python(
+        [{"url": "https://www.youtube.com/watch?v=a", "video": None, "poster": None}]
+    )
+    handouts = HandoutBlock().bulk_to_python(
+        [{"document": document.pk, "cover": None}, {"document": None, "title": "Gone"}]
+    )
+    # Empty lists cost nothing (Django answers them without a query); None would not.
+    assert [values for _name, values in asked if values] == [[document.pk]]
+    assert recording[0]["poster"] is None and recording[0]["video"] is None
+    assert recording[0]["url"] == "https://www.youtube.com/watch?v=a"
+    assert [h["document"] for h in handouts] == [document, None]
+    assert [h["cover"] for h in handouts] == [None, None]
+    assert handouts[1]["title"] == "Gone"

@@ -32,6 +32,13 @@ def test_unknown_keys_are_rejected_with_their_names():
         {"INDEX_PAGE_SIZE": -1},
         {"INDEX_PAGE_SIZE": 100},
         {"TOC_MIN_LEVEL": 5, "TOC_MAX_LEVEL": 3},
+        # A string would be true: trusting a forgeable header by mistake.
+        {"TRUST_X_FORWARDED_FOR": "False"},
+        {"TRUSTED_PROXY_HOPS": 0},
+        {"TRUSTED_PROXY_HOPS": "1"},
+        {"ADDRESS_RATE_LIMIT": -1},
+        {"ADDRESS_VOTES_PER_PAGE": 2.5},
+        {"ADDRESS_VOTES_PERIOD": 0},
         {"HANDOUT_FILE_EXTENSIONS": "pdf"},
         {"HANDOUT_FILE_EXTENSIONS": [".pdf"]},
         {"HANDOUT_FILE_EXTENSIONS": ["PDF"]},
@@ -48,6 +55,15 @@ def test_unknown_keys_are_rejected_with_their_names():
 def test_bad_values_are_rejected(value):
     with override_settings(WAGTAIL_PMOLIB=value), pytest.raises(ImproperlyConfigured):
         pmolib_settings.INDEX_PAGE_SIZE
+
+
+def test_address_limits_have_documented_defaults_and_can_be_turned_off():
+    assert pmolib_settings.ADDRESS_RATE_LIMIT == 60
+    assert pmolib_settings.ADDRESS_VOTES_PER_PAGE == 20
+    assert pmolib_settings.ADDRESS_VOTES_PERIOD == 24 * 3600
+    assert pmolib_settings.TRUSTED_PROXY_HOPS == 1
+    with override_settings(WAGTAIL_PMOLIB={"ADDRESS_RATE_LIMIT": 0, "ADDRESS_VOTES_PER_PAGE": 0}):
+        assert pmolib_settings.ADDRESS_RATE_LIMIT == pmolib_settings.ADDRESS_VOTES_PER_PAGE == 0
 
 
 def test_not_a_dict():

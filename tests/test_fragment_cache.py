@@ -95,3 +95,20 @@ def test_caching_can_be_turned_off(client, pair):
     warm = queries(client, first)
     invalidate_everything()
     assert queries(client, first) == warm
+
+
+def test_a_cached_view_reads_versions_and_rating_figures_in_one_query(client, pair):
+    """What keys the cached article and its feedback section (the versions, the
+    speakers' versions, the rating figures) comes from one statement."""
+    first, _ = pair
+    get(client, first)
+    with CaptureQueriesContext(connection) as ctx:
+        html = get(client, first)
+    ours = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "wagtail_pmolib_contentversion" in q["sql"] or "wagtail_pmolib_ratingsummary" in q["sql"]
+    ]
+    assert len(ours) == 1
+    assert "wagtail_pmolib_ratingsummary" in ours[0] and "wagtail_pmolib_sessionspeaker" in ours[0]
+    assert "0 out of 5 stars" in html

@@ -10,7 +10,13 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from benchmarks import load_check
-from benchmarks.load_client import MAX_VOTES_PER_VISITOR, Voters, tokens_in
+from benchmarks.load_client import (
+    MAX_NEW_VOTERS_PER_PAGE,
+    MAX_VOTES_PER_VISITOR,
+    Voters,
+    client_address,
+    tokens_in,
+)
 from wagtail_pmolib.conf import DEFAULTS
 
 LIBRARY = "/library/"
@@ -223,9 +229,16 @@ def test_voters_stay_under_the_rate_limit_and_are_not_taken_for_bots():
     voters = Voters(3, rng)
     pages = [f"/s{n}/" for n in range(4)]
     for _ in range(500):
-        voters.pick(rng.choice(pages))
+        voters.pick(rng.choice(pages))  # None once no visitor may vote there
     counts = [sum(p.values()) for p in voters.votes.values()]
     assert max(counts) <= MAX_VOTES_PER_VISITOR < DEFAULTS["RATE_LIMIT"]
+    # One client is one address: its new visitors on a page stay under the
+    # per-address limit (re-votes are not new ratings).
+    for page in pages:
+        voters_here = sum(1 for p in voters.votes.values() if page in p)
+        assert voters_here <= MAX_NEW_VOTERS_PER_PAGE < DEFAULTS["ADDRESS_VOTES_PER_PAGE"]
+    assert len({client_address(n) for n in range(600)}) == 600
+    assert client_address(0) == "127.0.0.2" and client_address(250) == "127.0.1.2"
     assert any(any(n > 1 for n in p.values()) for p in voters.votes.values()), "no re-votes"
     bots = re.compile(DEFAULTS["BOT_USER_AGENTS"], re.IGNORECASE)
     assert not any(bots.search(agent) for agent in voters.votes)

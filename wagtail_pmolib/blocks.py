@@ -56,11 +56,50 @@ ANCHOR_HELP = _(
 )
 
 
+class _EmptyChoicesCostNothing:
+    """For a ``StructBlock``: an empty chooser (a recording without a poster, a
+    handout without a cover) is left to the chooser's default, ``None``, instead of
+    being passed to its ``bulk_to_python``, which builds and compiles a query (that
+    it never runs) for a list of ids that are all empty. The compiling cost more
+    than rendering the block."""
+
+    @cached_property
+    def _choosers(self):
+        return [
+            name
+            for name, block in self.child_blocks.items()
+            if isinstance(block, blocks.ChooserBlock) and block.get_default() is None
+        ]
+
+    def bulk_to_python(self, values):
+        choosers = self._choosers
+        values = [
+            {k: v for k, v in value.items() if v is not None or k not in choosers}
+            if any(value.get(name, 0) is None for name in choosers)
+            else value
+            for value in values
+        ]
+        return super().bulk_to_python(values)
+
+
 def _prefetch_renditions(images):
     """One query for the renditions of all these images, whatever their number."""
     images = [image for image in images if image is not None]
     if images:
         prefetch_related_objects(images, "renditions")
+
+
+def _mark_private(documents):
+    """One query for which of these documents are private (``models.documents``)."""
+    from .models.documents import mark_private  # blocks are imported by the models
+
+    mark_private(documents)
+
+
+def _is_private(document) -> bool:
+    from .models.documents import is_private
+
+    return is_private(document)
 
 
 def _first_document():
@@ -81,7 +120,8 @@ class HeadingBlock(blocks.StructBlock):
         label = _("Heading")
         form_classname = "struct-block pmolib-heading-block"
         preview_template = PREVIEW_TEMPLATE
-        preview_value = {"text": "Session Notes", "level": "h2", "anchor": "session-notes"}
+        # Not "Session Notes": the page adds that heading itself above the notes.
+        preview_value = {"text": "Key takeaways", "level": "h2", "anchor": "key-takeaways"}
 
     def toc_heading(self, value):
         level = value.get("level") or "h2"
@@ -134,7 +174,7 @@ class QuoteBlock(blocks.StructBlock):
         }
 
 
-class FigureBlock(blocks.StructBlock):
+class FigureBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     image = ImageBlock(label=_("Image"))
     caption = blocks.CharBlock(required=False, max_length=255, label=_("Caption"))
 
@@ -200,7 +240,7 @@ class HandoutDocumentChooserBlock(DocumentChooserBlock):
         return value
 
 
-class HandoutBlock(blocks.StructBlock):
+class HandoutBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     document = HandoutDocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(
         required=False,
@@ -225,7 +265,20 @@ class HandoutBlock(blocks.StructBlock):
     def bulk_to_python(self, values):
         result = super().bulk_to_python(values)
         _prefetch_renditions([value.get("cover") for value in result])
+        _mark_private([value.get("document") for value in result])
         return result
+
+    def title_for(self, value) -> str:
+        """The handout's link text: the editor's title, else the document's own
+        title, unless the document is private (README, "Private documents on
+        public pages"): its title is the document's, which visitors who may not
+        download it do not read either. Empty when there is neither."""
+        document = value.get("document")
+        if value.get("title"):
+            return value["title"]
+        if document is None or _is_private(document):
+            return ""
+        return document.title
 
     def get_preview_value(self):
         document = _first_document()
@@ -242,7 +295,8 @@ class HandoutBlock(blocks.StructBlock):
         document = value.get("document")
         request = context.get("request")
         context["document"] = document
-        context["handout_title"] = value.get("title") or (document.title if document else "")
+        context["handout_title"] = self.title_for(value) or _("Handout")
+        context["private"] = _is_private(document)
         context["document_info"] = describe_document(document)
         context["is_preview"] = bool(getattr(request, "is_preview", False))
         return context
@@ -252,12 +306,16 @@ class HandoutBlock(blocks.StructBlock):
         cover = value.get("cover")
         if document is None:
             return None
+        private = _is_private(document)
         return {
-            "title": value.get("title") or document.title,
+            "title": self.title_for(value),
             "description": value.get("description") or "",
             "document": {
                 "id": document.pk,
-                "title": document.title,
+                "title": "" if private else document.title,
+                # Private: Wagtail serves it only to visitors who pass its
+                # collection's restriction (a front end may say so, as the page does).
+                "private": private,
                 "url": document.url,
                 "file_type": file_type_label(document.file_extension),
                 "file_extension": document.file_extension.lower(),
@@ -280,7 +338,8 @@ class HandoutGroupBlock(blocks.StructBlock):
         icon = "folder-open-inverse"
         template = "wagtail_pmolib/blocks/handout_group_block.html"
         description = _("Several handouts under one heading.")
-        label = _("Handouts")
+        # "Handout" and "Handouts" looked alike in the block picker.
+        label = _("Group of handouts")
         preview_template = PREVIEW_TEMPLATE
 
     def toc_heading(self, value):
@@ -340,7 +399,7 @@ class ChapterBlock(blocks.StructBlock):
         preview_value = {"time": "4:30", "title": "The SORE framework"}
 
 
-class RecordingBlock(blocks.StructBlock):
+class RecordingBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     url = blocks.URLBlock(
         required=False,
         label=_("Video URL"),
@@ -449,6 +508,12 @@ class RecordingBlock(blocks.StructBlock):
                 "captions",
                 ErrorList([ValidationError(_("Captions must be a WebVTT file ending in .vtt."))]),
             )
+        if "chapters" not in errors:
+            chapter_errors = _chapter_order_errors(value.get("chapters") or [])
+            if chapter_errors:
+                errors["chapters"] = blocks.list_block.ListBlockValidationError(
+                    block_errors=chapter_errors
+                )
         url = value.get("url")
         if url and not value.get("video") and "url" not in errors:
             if not _embeddable(url):
@@ -495,6 +560,29 @@ class RecordingBlock(blocks.StructBlock):
                 for c in recording.chapters
             ],
         }
+
+
+def _chapter_order_errors(chapters) -> dict:
+    """Chapters run forwards: each starts after the one above it. Errors keyed by
+    the index of each chapter that doesn't, on its time."""
+    errors, previous = {}, None
+    for index, chapter in enumerate(chapters):
+        try:
+            seconds = parse_timestamp(chapter.get("time") or "")
+        except ValueError:
+            continue  # the time's own validator has said why
+        if previous is not None and seconds <= previous[0]:
+            errors[index] = blocks.StructBlockValidationError(
+                block_errors={
+                    "time": ValidationError(
+                        _("Starts at or before the chapter above it (%(time)s).")
+                        % {"time": previous[1]}
+                    )
+                }
+            )
+        else:
+            previous = (seconds, chapter.get("time"))
+    return errors
 
 
 def _embeddable(url):

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
 
 
 @register(Tags.compatibility)
@@ -22,8 +23,6 @@ def check_settings(app_configs, **kwargs):
 
 @register(Tags.compatibility)
 def check_feedback_setup(app_configs, **kwargs):
-    from .feedback.context import endpoint_is_mounted
-
     messages = []
     if not apps.is_installed("wagtail.contrib.settings"):
         messages.append(
@@ -45,6 +44,15 @@ def check_feedback_setup(app_configs, **kwargs):
             )
         )
     return messages
+
+
+def endpoint_is_mounted() -> bool:
+    """Whether the host's URLconf includes ``wagtail_pmolib.urls``."""
+    try:
+        reverse("wagtail_pmolib:feedback", kwargs={"path": "x/"})
+    except NoReverseMatch:
+        return False
+    return True
 
 
 # What a host puts in DATABASES["default"]["OPTIONS"] for SQLite under concurrent use

@@ -71,6 +71,13 @@ DEFAULTS = {
     # Count visitors' searches for the "Popular searches" and "Searches with no
     # results" reports (and Wagtail's query log, when search promotions are installed).
     "SEARCH_LOG": True,
+    # The popular searches offered to visitors when a search finds nothing: texts
+    # that at least POPULAR_SEARCHES_MIN_VISITORS distinct visitors searched in
+    # the last POPULAR_SEARCHES_DAYS days and that showed them sessions anyone may
+    # see, unless an editor hid them. At most POPULAR_SEARCHES are offered (0: none).
+    "POPULAR_SEARCHES": 5,
+    "POPULAR_SEARCHES_MIN_VISITORS": 3,
+    "POPULAR_SEARCHES_DAYS": 90,
     # --- PDF text for search: bounds on what is read when a document is saved ---
     # File extensions a handout may have, lower case without the dot, e.g.
     # ("pdf", "pptx", "docx", "xlsx"); empty: any document.
@@ -86,9 +93,25 @@ DEFAULTS = {
     # (Redis, Memcached) or each process counts on its own.
     "RATE_LIMIT": 10,
     "RATE_LIMIT_PERIOD": 60,
-    # Take the visitor's address from the first X-Forwarded-For entry. Only
-    # behind a proxy that sets it: otherwise visitors can forge it.
+    # Submissions from one address (an IPv4 address, or an IPv6 /64 network) in
+    # RATE_LIMIT_PERIOD seconds, whoever sends them: changing the user agent or
+    # dropping the cookie makes a new visitor, not a new address. Higher than
+    # RATE_LIMIT because an office or a mobile network puts many people behind
+    # one address. 0 turns it off.
+    "ADDRESS_RATE_LIMIT": 60,
+    # New ratings counted on one page from one address in ADDRESS_VOTES_PERIOD
+    # seconds (visitors who are not signed in; changing one's own rating is not a
+    # new rating). Past it, more new ratings from that address are refused (429)
+    # until the period ends. 0 turns it off.
+    "ADDRESS_VOTES_PER_PAGE": 20,
+    "ADDRESS_VOTES_PERIOD": 60 * 60 * 24,
+    # Take the visitor's address from X-Forwarded-For. Only behind proxies that
+    # set it: otherwise visitors can forge it. The address is the entry
+    # TRUSTED_PROXY_HOPS places from the right (what the outermost of that many
+    # proxies appended); entries further left come from the client and are never
+    # used.
     "TRUST_X_FORWARDED_FOR": False,
+    "TRUSTED_PROXY_HOPS": 1,
     # The signed first-party cookie that recognises a visitor who is not signed in.
     "VISITOR_COOKIE_NAME": "pmolib_visitor",
     "VISITOR_COOKIE_MAX_AGE": 60 * 60 * 24 * 365,
@@ -140,6 +163,10 @@ _INT_KEYS = {
     "COMMENT_MAX_LENGTH",
     "RATE_LIMIT",
     "RATE_LIMIT_PERIOD",
+    "ADDRESS_RATE_LIMIT",
+    "ADDRESS_VOTES_PER_PAGE",
+    "ADDRESS_VOTES_PERIOD",
+    "TRUSTED_PROXY_HOPS",
     "VISITOR_COOKIE_MAX_AGE",
     "BAYESIAN_PRIOR_WEIGHT",
     "PDF_MAX_BYTES",
@@ -148,6 +175,9 @@ _INT_KEYS = {
     "SEARCH_MAX_QUERY_LENGTH",
     "SEARCH_MAX_MATCHES",
     "SEARCH_SUGGESTIONS",
+    "POPULAR_SEARCHES",
+    "POPULAR_SEARCHES_MIN_VISITORS",
+    "POPULAR_SEARCHES_DAYS",
     "API_CACHE_MAX_AGE",
 }
 
@@ -181,6 +211,10 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}: RATE_LIMIT and RATE_LIMIT_PERIOD must be at least 1."
             )
+        if values["ADDRESS_VOTES_PERIOD"] < 1 or values["TRUSTED_PROXY_HOPS"] < 1:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}: ADDRESS_VOTES_PERIOD and TRUSTED_PROXY_HOPS must be at least 1."
+            )
         try:
             values["BOT_USER_AGENTS_RE"] = re.compile(values["BOT_USER_AGENTS"], re.IGNORECASE)
         except (TypeError, re.error) as exc:
@@ -211,15 +245,22 @@ class PmolibSettings:
                 f"{SETTING_NAME}: SEARCH_MAX_QUERY_LENGTH and SEARCH_MAX_MATCHES "
                 "must be at least 1."
             )
+        if values["POPULAR_SEARCHES_MIN_VISITORS"] < 1 or values["POPULAR_SEARCHES_DAYS"] < 1:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}: POPULAR_SEARCHES_MIN_VISITORS and POPULAR_SEARCHES_DAYS "
+                "must be at least 1."
+            )
         if values["SEARCH_RANKING"] not in ("auto", "backend", "library"):
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}['SEARCH_RANKING'] must be 'auto', 'backend' or 'library', "
                 f"not {values['SEARCH_RANKING']!r}."
             )
-        if not isinstance(values["SEARCH_LOG"], bool):
-            raise ImproperlyConfigured(
-                f"{SETTING_NAME}['SEARCH_LOG'] must be True or False, not {values['SEARCH_LOG']!r}."
-            )
+        # A string such as "False" would be true: trusting a forgeable header by mistake.
+        for key in ("SEARCH_LOG", "TRUST_X_FORWARDED_FOR"):
+            if not isinstance(values[key], bool):
+                raise ImproperlyConfigured(
+                    f"{SETTING_NAME}['{key}'] must be True or False, not {values[key]!r}."
+                )
         if values["FEEDBACK_ADMIN"] not in FEEDBACK_ADMINS:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}['FEEDBACK_ADMIN'] must be one of "

@@ -11,7 +11,7 @@ speakers. The article is cached in two parts around the feedback section:
           each of its speakers.
 
 The versions are read from the database with one query per request
-(``models/versions.py``) and bumped after commit by ``invalidation.py``, so
+(``models/versions.py``) and bumped after commit by ``invalidation``, so
 every process sees every change on its next request, with any cache backend
 (a per-process one included). Keys also hold the language and the day
 (embargoes end at midnight). Previews are never cached.
@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 
 from . import invalidation
@@ -54,10 +52,17 @@ def fragment_key(page, request) -> str | None:
     return keys["main"] if keys else None
 
 
+def summary_read_with_keys(page, request) -> tuple[bool, object]:
+    """``(True, row)``: ``page``'s ``RatingSummary`` row (``None`` if it has none),
+    read in the query of the article's keys; ``(False, None)`` when the article is
+    not cached, so nothing was read."""
+    if not article_keys(page, request):
+        return False, None
+    return True, request._pmolib_summaries[page.pk]
+
+
 def _make_keys(page, request) -> dict[str, str]:
     from wagtail.models import Site
-
-    from .models import SessionSpeaker
 
     parent = getattr(page, "_cached_parent_obj", None)
     parent_id = parent.pk if parent is not None else _parent_id(page)
@@ -68,16 +73,18 @@ def _make_keys(page, request) -> dict[str, str]:
     ]
     order = invalidation.order_scope(parent_id)
     speaker_prefix = invalidation.speaker_scope("")  # "speaker:", as invalidation names it
-    speaker_scopes = (
-        SessionSpeaker.objects.filter(page_id=page.pk)
-        .annotate(scope=Concat(Value(speaker_prefix), Cast("speaker_id", CharField())))
-        .values("scope")
-    )
-    # The site's feedback settings' version comes along (the feedback section
-    # asks for it next): one query for everything the page is keyed with.
+    # The site's feedback settings' version and the page's rating summary come
+    # along (the feedback section asks for both next, and keys its own cached
+    # part with the figures): one query for everything the page is keyed with.
     site = Site.find_for_request(request)
     extra = [invalidation.settings_scope(site.pk)] if site is not None else []
-    versions = request_versions(request, [*own, order, *extra], also=speaker_scopes)
+    versions = request_versions(
+        request,
+        [*own, order, *extra],
+        speakers_of=(page.pk, speaker_prefix),
+        summary_of=page.pk,
+    )
+    request.__dict__.setdefault("_pmolib_summaries", {})[page.pk] = versions.summary
     main = ":".join(
         [
             "wagtail_pmolib:article",

@@ -2,7 +2,7 @@
 captions, covers and posters in StreamFields, links in rich text, choosers).
 
 One rule for the search re-indexing (``search/reindex.py``) and the cache
-invalidation (``invalidation.py``).
+invalidation (``invalidation/``).
 """
 
 from __future__ import annotations

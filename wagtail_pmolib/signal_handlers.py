@@ -1,5 +1,6 @@
 import logging
 
+from django.db import transaction
 from django.db.models.signals import pre_save
 from wagtail.documents import get_document_model
 
@@ -117,17 +118,63 @@ def view_restriction_groups_changed(sender, instance, action, reverse=False, **k
         )
 
 
+def collection_privacy_changed(collection_id, using=None):
+    """Whether the documents of a collection (and of those below it) are private
+    changed: the articles showing them are stale, and so are the search index
+    entries of the sessions showing them (a private document's title and text
+    are not searched: ``models.documents.private_q``)."""
+    from .tasks import enqueue_reindex_collection
+
+    invalidation.collection_privacy_changed(collection_id, using=using)
+    enqueue_reindex_collection(collection_id, using=using)
+
+
 def collection_restriction_changed(sender, instance, **kwargs):
-    invalidation.collection_privacy_changed(instance.collection_id, using=instance._state.db)
+    collection_privacy_changed(instance.collection_id, using=instance._state.db)
 
 
 def collection_restriction_groups_changed(sender, instance, action, reverse=False, **kwargs):
+    # Which groups may download changes nothing the library shows or searches.
     for restriction in _restrictions_of_m2m_change(
         instance, action, reverse, kwargs.get("pk_set"), kwargs["model"]
     ):
         invalidation.collection_privacy_changed(
             restriction.collection_id, using=kwargs.get("using")
         )
+
+
+def _collection_is_private(collection_id, using) -> bool:
+    from wagtail.models import Collection
+
+    from .models.documents import restricted_collection_q
+
+    return (
+        Collection.objects.using(using).filter(restricted_collection_q(), pk=collection_id).exists()
+    )
+
+
+def collection_saving(sender, instance, raw=False, **kwargs):
+    """Before a collection is saved: note whether its documents are private, for
+    ``collection_saved``."""
+    if not raw and instance.pk is not None:
+        instance._pmolib_was_private = _collection_is_private(instance.pk, instance._state.db)
+
+
+def collection_saved(sender, instance, raw=False, **kwargs):
+    """A collection moved under (or out from under) a restricted one changes its
+    documents' privacy without any restriction changing. Wagtail's admin moves it
+    (treebeard's ``move()``, which sends no signal) after saving it, in the same
+    transaction: compare once that has committed."""
+    was_private = getattr(instance, "_pmolib_was_private", None)
+    if raw or was_private is None:
+        return
+    using = instance._state.db
+
+    def compare():
+        if _collection_is_private(instance.pk, using) != was_private:
+            collection_privacy_changed(instance.pk, using=using)
+
+    transaction.on_commit(compare, using=using)
 
 
 def session_speaker_changed(sender, instance, raw=False, **kwargs):
@@ -186,6 +233,7 @@ def register_invalidation_handlers():
     from wagtail import signals as wagtail_signals
     from wagtail.images import get_image_model
     from wagtail.models import (
+        Collection,
         CollectionViewRestriction,
         Page,
         PageViewRestriction,
@@ -222,6 +270,8 @@ def register_invalidation_handlers():
         m2m_changed, collection_restriction_groups_changed, CollectionViewRestriction.groups.through
     )
     connect(pre_delete, image_deleting, get_image_model())
+    connect(pre_save, collection_saving, Collection)
+    connect(post_save, collection_saved, Collection)
     # Saved, and about to be deleted: sessions lose a deleted theme without a signal.
     connect(post_save, theme_changed, ConferenceTheme)
     connect(pre_delete, theme_changed, ConferenceTheme)

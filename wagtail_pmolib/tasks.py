@@ -7,6 +7,9 @@ backport that Wagtail 8 uses for its own reference index and search index).
 - ``reindex_speaker_sessions_task``, ``reindex_conference_sessions_task``,
   ``reindex_sessions_task``: re-index the live sessions that show a changed
   speaker, conference, or that a deleted speaker spoke in.
+- ``reindex_collection_sessions_task``: re-index the live sessions that show a
+  document of a collection whose privacy changed (a restriction added, removed
+  or changed, or the collection moved).
 
 Which backend runs them is the host's ``TASKS`` setting. With none, Django's
 immediate backend runs each task as it is enqueued, in the request, as a site
@@ -71,6 +74,13 @@ def reindex_conference_sessions_task(conference_id: int) -> int:
 
 
 @task()
+def reindex_collection_sessions_task(collection_id: int) -> int:
+    """Re-index the live sessions showing a document of the collection (or of one
+    below it); the number re-indexed."""
+    return reindex.reindex_sessions_showing_collection(collection_id)
+
+
+@task()
 def reindex_sessions_task(session_ids: list[int]) -> int:
     """Re-index these sessions (those still live); the number re-indexed."""
     return reindex.reindex_sessions(session_ids)
@@ -97,6 +107,10 @@ def enqueue_reindex_speaker(speaker_id: int) -> None:
 
 def enqueue_reindex_conference(conference_id: int) -> None:
     enqueue_on_commit(reindex_conference_sessions_task, int(conference_id))
+
+
+def enqueue_reindex_collection(collection_id: int, using=None) -> None:
+    enqueue_on_commit(reindex_collection_sessions_task, int(collection_id), using=using)
 
 
 def enqueue_reindex_sessions(session_ids: Iterable[int]) -> None:

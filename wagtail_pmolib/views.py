@@ -1,6 +1,8 @@
-"""The HTML and JSON answers of the feedback endpoint, ``POST {page.url}feedback/``.
+"""Thin HTTP views, called by the pages' routes: the library page and its
+suggestions (``wagtail_pmolib.search``), the session page, and the HTML and JSON
+answers of the feedback endpoint, ``POST {page.url}feedback/``.
 
-Thin: it reads the request, asks ``wagtail_pmolib.feedback`` what to do and
+Each reads the request, asks the rules (``search``, ``feedback``) what to do and
 answers. Pages stay cacheable (identical for every anonymous visitor, no
 cookie), so the endpoint does not use Django's CSRF token; it refuses
 cross-site requests by the Origin and Sec-Fetch-Site headers browsers send
@@ -10,11 +12,15 @@ cross-site requests by the Origin and Sec-Fetch-Site headers browsers send
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
@@ -22,13 +28,12 @@ from django.utils.http import is_same_domain
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from .feedback import identity, throttle
+from .feedback import identity, throttle, votes
 from .feedback.context import feedback_context, is_enabled
 from .feedback.settings import settings_for_request
-from .feedback.votes import FeedbackError, FeedbackUnavailable, parse, submit
 from .fragment_cache import article_keys
 from .models.mixins import is_feedback_route
-from .search import parse_params, run_search, suggest
+from .search import parse_params, run_search, scope_for, suggest
 from .search.log import record_visitor_search, search_extras
 from .templatetags.wagtail_pmolib_tags import prefetch_fragments
 
@@ -45,25 +50,35 @@ def wants_json(request) -> bool:
 def is_cross_site(request) -> bool:
     """Whether a browser sent this request from another site.
 
-    ``Sec-Fetch-Site`` (all current browsers) decides when present; otherwise
-    ``Origin`` must be this site or one of ``CSRF_TRUSTED_ORIGINS``. A request
-    with neither header does not come from a browser acting for a visitor on
-    another site, so it is not a cross-site request forgery.
+    ``Sec-Fetch-Site`` (all current browsers) decides when present: same-origin
+    (or ``none``, typed by the visitor) is accepted; from another origin,
+    ``same-site`` (a sibling subdomain) or ``cross-site``, only when ``Origin``
+    is listed in ``CSRF_TRUSTED_ORIGINS``, as Django's CSRF check accepts it.
+    Without that header, ``Origin`` must be this site or a trusted origin. A
+    request with neither header does not come from a browser acting for a
+    visitor on another site, so it is not a cross-site request forgery.
     """
     fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site:
-        return fetch_site not in ("same-origin", "none")
     origin = request.headers.get("Origin")
+    if fetch_site:
+        if fetch_site in ("same-origin", "none"):
+            return False
+        return not (fetch_site in ("same-site", "cross-site") and is_trusted_origin(origin))
     if origin is None:
         return False
-    if origin == "null":
-        return True
     own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+    return origin != own and not is_trusted_origin(origin)
+
+
+def is_trusted_origin(origin) -> bool:
+    """Whether ``origin`` is in ``CSRF_TRUSTED_ORIGINS``, wildcard subdomains
+    ("https://*.example.com") read as Django's CSRF check reads them."""
+    if not origin or origin == "null":
+        return False
     trusted = list(getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
     parts = urlsplit(origin)
-    if f"{parts.scheme}://{parts.netloc}" in {own, *trusted}:
-        return False
-    # Wildcard subdomains, as Django's CSRF check reads them: "https://*.example.com".
+    if f"{parts.scheme}://{parts.netloc}" in trusted:
+        return True
     for entry in trusted:
         allowed = urlsplit(entry)
         if (
@@ -71,8 +86,8 @@ def is_cross_site(request) -> bool:
             and allowed.scheme == parts.scheme
             and is_same_domain(parts.netloc, allowed.netloc.lstrip("*"))
         ):
-            return False
-    return True
+            return True
+    return False
 
 
 def _error(request, page, status, message, *, field_errors=None, values=None, headers=None):
@@ -102,42 +117,100 @@ def _error(request, page, status, message, *, field_errors=None, values=None, he
     return response
 
 
+class _JSONObject(dict):
+    """A decoded JSON object that remembers keys it was given more than once
+    (``json`` keeps the last silently)."""
+
+    repeated: frozenset = frozenset()
+
+
+def _json_object(pairs):
+    found = _JSONObject(pairs)
+    if len(found) < len(pairs):
+        found.repeated = frozenset(key for key, n in Counter(k for k, _ in pairs).items() if n > 1)
+    return found
+
+
+def _body_error(message):
+    return votes.FeedbackError({"body": message})
+
+
+def _read_json(body: bytes) -> dict:
+    try:
+        data = json.loads(body.decode("utf-8") or "null", object_pairs_hook=_json_object)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _body_error(
+            _("The body is not valid JSON: %(reason)s.")
+            % {"reason": getattr(exc, "msg", None) or str(exc)}
+        ) from None
+    except RecursionError:
+        raise _body_error(_("The body is not valid JSON: it is nested too deeply.")) from None
+    except ValueError:  # an integer of thousands of digits (int_max_str_digits)
+        raise _body_error(_("The body is not valid JSON: a number in it is too long.")) from None
+    if not isinstance(data, dict):
+        raise _body_error(_("Send a JSON object with “rating” and “comment”."))
+    return _fields(data, data.repeated)
+
+
+def _read_form(request) -> dict:
+    try:
+        post = request.POST
+    except (MultiPartParserError, SuspiciousOperation) as exc:
+        # Django would answer its own bare 400 page; say what is wrong with it.
+        raise _body_error(
+            _("The form data could not be read: %(reason)s.")
+            % {"reason": str(exc) or type(exc).__name__}
+        ) from None
+    return _fields(post, {name for name in votes.FIELDS if len(post.getlist(name)) > 1})
+
+
+def _fields(data, repeated) -> dict:
+    """The submission's fields of ``data``, refusing any sent more than once: the
+    body is ambiguous, and a form's last value need not be the one the visitor saw."""
+    errors = {
+        name: _("“%(field)s” was sent more than once; send it once.") % {"field": name}
+        for name in votes.FIELDS
+        if name in repeated
+    }
+    if errors:
+        raise votes.FeedbackError(errors)
+    return {name: data[name] for name in votes.FIELDS if name in data}
+
+
 def _read(request):
     """The submitted fields, or a FeedbackError naming what is wrong with the body."""
     content_type = request.content_type or ""
     if content_type in JSON_TYPES:
         try:
-            data = json.loads(request.body.decode("utf-8") or "null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FeedbackError(
-                {
-                    "body": _("The body is not valid JSON: %(reason)s.")
-                    % {"reason": getattr(exc, "msg", str(exc))}
-                }
-            ) from None
-        if not isinstance(data, dict):
-            raise FeedbackError({"body": _("Send a JSON object with “rating” and “comment”.")})
-        return data
+            body = request.body
+        except SuspiciousOperation:  # over a DATA_UPLOAD_MAX_MEMORY_SIZE below ours
+            raise _body_error(_("The body is too large.")) from None
+        return _read_json(body)
     if content_type in FORM_TYPES:
-        return request.POST
-    raise FeedbackError(
-        {
-            "body": _(
-                "Send the feedback as a form (application/x-www-form-urlencoded or "
-                "multipart/form-data) or as JSON (application/json), not “%(type)s”."
-            )
-            % {"type": content_type or _("no content type")}
-        }
+        return _read_form(request)
+    raise _body_error(
+        _(
+            "Send the feedback as a form (application/x-www-form-urlencoded or "
+            "multipart/form-data) or as JSON (application/json), not “%(type)s”."
+        )
+        % {"type": content_type or _("no content type")}
     )
 
 
-def _success(request, page, visitor, feedback_settings, *, summary=None, rating=None):
+def _too_large(request) -> bool:
+    """Whether the body is larger than any valid submission (told by
+    Content-Length, before a byte of it is read)."""
+    length = request.META.get("CONTENT_LENGTH") or ""
+    return bool(re.fullmatch(r"[0-9]+", length)) and int(length) > votes.max_body_bytes()
+
+
+def _success(request, page, visitor, feedback_settings, *, summary, rating):
     thank_you = feedback_settings.text("thank_you")
     if wants_json(request):
         body = {
             "ok": True,
             "message": thank_you,
-            "summary": summary.as_dict() if summary is not None else None,
+            "summary": summary.as_dict(),
             "rating": rating,
             "show_comment": feedback_settings.comment_wanted(rating=rating, voted=True),
         }
@@ -167,11 +240,22 @@ def session_page_view(request, page, *args, **kwargs):
 
 
 def feedback_view(request, page):
-    """Answer ``POST {page.url}feedback/`` (Wagtail has checked the page is live and viewable)."""
+    """Answer ``POST {page.url}feedback/`` (Wagtail has checked the page is live and viewable).
+
+    Cheap checks first (method, size, origin, settings, rate limits), then the
+    body is read and checked (``votes.parse``), then stored (``votes.submit``).
+    A filled-in honeypot or a known bot gets the answer a vote would get
+    (``votes.preview``) and nothing is stored.
+    """
     if request.method != "POST":
         response = HttpResponseNotAllowed(["POST"])
         response.content = _("Send feedback with POST.").encode()
         return response
+    if _too_large(request):
+        reason = _("The body is larger than %(limit)s bytes, more than any feedback needs.") % {
+            "limit": votes.max_body_bytes()
+        }
+        return _error(request, page, 413, reason, field_errors={"body": reason})
     if is_cross_site(request):
         return _error(request, page, 403, _("Feedback from another site is refused."))
     feedback_settings = settings_for_request(request)
@@ -180,24 +264,19 @@ def feedback_view(request, page):
     visitor = identity.visitor_for(request)
     values = {}
     try:
+        throttle.check_submission(visitor)
         data = _read(request)
         values = {"rating": data.get("rating"), "comment": data.get("comment")}
-        submission = parse(data, feedback_settings)
+        submission = votes.parse(data, feedback_settings)
         if submission.honeypot or identity.is_bot(request):
-            # Answered like success, stored nowhere.
-            return _success(request, page, visitor, feedback_settings)
-        wait = throttle.hit(visitor.key)
-        if wait is not None:
-            return _error(
-                request,
-                page,
-                429,
-                _("Too many submissions: please try again in %(seconds)s seconds.")
-                % {"seconds": wait},
-                headers={"Retry-After": str(wait)},
-            )
-        summary = submit(page, visitor, submission, feedback_settings)
-    except FeedbackError as exc:
+            summary = votes.preview(page, visitor, submission, feedback_settings)
+        else:
+            summary = votes.submit(page, visitor, submission, feedback_settings)
+    except throttle.Throttled as exc:
+        return _error(
+            request, page, 429, exc.message, headers={"Retry-After": str(exc.retry_after)}
+        )
+    except votes.FeedbackError as exc:
         return _error(
             request,
             page,
@@ -206,7 +285,7 @@ def feedback_view(request, page):
             field_errors=exc.errors,
             values=values,
         )
-    except FeedbackUnavailable as exc:
+    except votes.FeedbackUnavailable as exc:
         return _error(
             request,
             page,
@@ -247,9 +326,9 @@ def library_page_view(request, page, *args, **kwargs):
     and paging, from ``wagtail_pmolib.search``; counted in the search log."""
     request.is_preview = getattr(request, "is_preview", False)
     context = page.get_context(request, *args, **kwargs)
-    scope = page.get_search_scope(request)
-    search = run_search(scope, request, parse_params(request.GET, scope))
-    record_visitor_search(request, search)
+    scope = scope_for(page, request)
+    search = run_search(scope, parse_params(request.GET, scope))
+    record_visitor_search(request, search, scope)
     context.update(
         search=search,
         sessions=search.results,
@@ -271,7 +350,7 @@ def suggest_view(request, index_page):
         response = JsonResponse({"error": _("Use GET.")}, status=405)
         response["Allow"] = "GET, HEAD"
         return response
-    found = suggest(index_page.get_search_scope(request), request, request.GET.get("q", ""))
+    found = suggest(scope_for(index_page, request), request, request.GET.get("q", ""))
     response = JsonResponse(found, json_dumps_params={"ensure_ascii": False})
     patch_vary_headers(response, ["Cookie"])
     return response

@@ -1,8 +1,10 @@
 from django.contrib.auth import get_permission_codename
+from django.db.models import Count
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.snippets.views import chooser as chooser_views
 from wagtail.snippets.views.snippets import CreateView, IndexView, SnippetViewSet
 
 from .admin.exports import (
@@ -15,14 +17,64 @@ from .conf import pmolib_settings
 from .models import Feedback, Speaker
 
 
+class SpeakerIndexView(SafeSpreadsheetExportMixin, IndexView):
+    pass
+
+
+class PhotoColumn(Column):
+    cell_template_name = "wagtail_pmolib/admin/photo_cell.html"
+
+
+def speaker_columns():
+    """What tells speakers apart, in the listing and the chooser: photo, role,
+    organisation and how many sessions they speak in."""
+    return [
+        PhotoColumn("photo", label=_("Photo"), width="60px"),
+        Column("role", label=_("Role")),
+        Column("organisation", label=_("Organisation"), sort_key="organisation"),
+        Column("session_count", label=_("Sessions"), sort_key="session_count"),
+    ]
+
+
+def with_session_counts(queryset):
+    return queryset.select_related("photo").annotate(
+        session_count=Count("session_links__page", distinct=True)
+    )
+
+
+class SpeakerColumnsMixin:
+    @property
+    def columns(self):
+        title, *rest = super().columns
+        return [title, *speaker_columns(), *rest]
+
+    def get_object_list(self):
+        return with_session_counts(super().get_object_list())
+
+
+class SpeakerChooseView(SpeakerColumnsMixin, chooser_views.ChooseView):
+    pass
+
+
+class SpeakerChooseResultsView(SpeakerColumnsMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class SpeakerChooserViewSet(chooser_views.SnippetChooserViewSet):
+    choose_view_class = SpeakerChooseView
+    choose_results_view_class = SpeakerChooseResultsView
+
+
 class SpeakerViewSet(SnippetViewSet):
     model = Speaker
+    index_view_class = SpeakerIndexView
     icon = "user"
     menu_label = _("Speakers")
     menu_name = "pmolib_speakers"
     add_to_admin_menu = True
     menu_order = 290
-    list_display = ["name", "role", "organisation"]
+    chooser_viewset_class = SpeakerChooserViewSet
+    list_display = ["name", *speaker_columns()]
     list_filter = ["organisation"]
     list_export = ["name", "role", "organisation", "bio"]
     search_fields = ["name", "organisation", "role"]
@@ -30,6 +82,9 @@ class SpeakerViewSet(SnippetViewSet):
     # index does not take per-field searches).
     search_backend_name = None
     ordering = ["name"]
+
+    def get_queryset(self, request):
+        return with_session_counts(self.model._default_manager.all())
 
 
 class NoAddMixin:

@@ -8,7 +8,7 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 
 from .admin.bulk_actions import DeleteFeedbackBulkAction, SetFeedbackStatusBulkAction
-from .admin.permissions import can_reset_ratings, can_view_feedback
+from .models.permissions import can_reset_ratings, can_view_feedback
 from .viewsets import FeedbackViewSet, SpeakerViewSet
 
 register_snippet(SpeakerViewSet)
@@ -76,7 +76,8 @@ def register_search_report_permissions():
     from django.contrib.auth.models import Permission
 
     return Permission.objects.filter(
-        content_type__app_label="wagtail_pmolib", codename="view_searchterm"
+        content_type__app_label="wagtail_pmolib",
+        codename__in=["view_searchterm", "hide_searchterm"],
     )
 
 
@@ -105,8 +106,22 @@ def reset_ratings_button(page, user, view_name, next_url=None):
 def warn_editor(request, page):
     """What a page found worth telling the editor on save, without blocking it
     (an anchor rewritten, a date outside the conference, an unreachable video
-    provider): shown beside Wagtail's own "Page saved" message."""
+    provider), and, for a private library page, the documents it shows that
+    anyone may download (``access.documents``): shown beside Wagtail's own
+    "Page saved" message."""
+    from .access.documents import exposed_documents_warning
+    from .models.pages import LibraryPageMixin
+
     get_warnings = getattr(page, "get_editor_warnings", None)
-    if get_warnings is not None:
-        for warning in get_warnings():
-            messages.warning(request, warning)
+    warnings = list(get_warnings()) if get_warnings is not None else []
+    if isinstance(page, LibraryPageMixin):
+        warnings += exposed_documents_warning(page)
+    for warning in warnings:
+        messages.warning(request, warning)
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_library_summary_items(request, items):
+    from .admin.dashboard import NewFeedbackSummaryItem, SessionsSummaryItem
+
+    items += [SessionsSummaryItem(request), NewFeedbackSummaryItem(request)]

@@ -126,3 +126,27 @@ class EditorWarningTests(WagtailPageTestCase):
         [warning] = self.warnings(response)
         self.assertIn("could not be reached", warning)
         self.assertIn(UNREACHABLE, warning)
+
+    def test_a_chapter_after_the_end_of_the_session_warns(self):
+        data = self.form("long-chapter", url="https://www.youtube.com/watch?v=ok2")
+        data.update(
+            nested_form_data(
+                {
+                    "recording": streamfield(
+                        [
+                            (
+                                "recording",
+                                recording_form_value(
+                                    "https://www.youtube.com/watch?v=ok2",
+                                    chapters=[("0:00", "Start"), ("52:10", "Questions")],
+                                ),
+                            )
+                        ]
+                    )
+                }
+            )
+        )
+        response = self.create(data)
+        self.assertEqual(response.status_code, 302)
+        [warning] = self.warnings(response)
+        self.assertIn("A chapter starts at 52:10, after the session’s 45 minutes", warning)

@@ -5,6 +5,7 @@ bulk status, delete, exports), the "Session ratings" report, the page panel and
 import csv
 import datetime
 import io
+import re
 import zipfile
 from types import SimpleNamespace
 from unittest import mock
@@ -19,6 +20,7 @@ from django.utils.http import urlencode
 from wagtail.models import GroupPagePermission, Page
 from wagtail.test.utils import WagtailTestUtils
 
+from tests.builders import soup_of, text_of
 from tests.conftest import menu_item_names
 from wagtail_pmolib.admin.exports import neutralise_formula
 from wagtail_pmolib.admin.reports import attach_pages, session_ratings
@@ -463,6 +465,7 @@ def test_csv_export_neutralises_formulas(login, users, pages, comment, cell):
 
 
 def test_neutralise_formula_covers_tab_and_carriage_return():
+    # The whole OWASP list, full-width forms and leading blanks: tests/admin/test_exports.py.
     assert neutralise_formula("\t=1+1") == "'\t=1+1"
     assert neutralise_formula("\r=1+1") == "'\r=1+1"
     assert neutralise_formula("A=1") == "A=1"
@@ -471,6 +474,8 @@ def test_neutralise_formula_covers_tab_and_carriage_return():
 
 
 def test_xlsx_export_keeps_formulas_as_text(login, users, pages):
+    """String cells, never formulas; with the same ``'`` as in CSV, so that editing
+    a cell in the spreadsheet does not turn it into a formula either."""
     from openpyxl import load_workbook
 
     formula = '=HYPERLINK("https://evil.example","Click")'
@@ -484,8 +489,8 @@ def test_xlsx_export_keeps_formulas_as_text(login, users, pages):
     assert "<f>" not in sheet_xml and "<f " not in sheet_xml
     sheet = load_workbook(io.BytesIO(data)).active
     cells = {cell.value: cell.data_type for row in sheet.iter_rows() for cell in row}
-    assert cells[formula] == "s"
-    assert cells["@SUM(A1:A9)"] == "s"
+    assert cells["'" + formula] == "s"
+    assert cells["'@SUM(A1:A9)"] == "s"
 
 
 def test_export_follows_the_filters(login, users, feedback):
@@ -687,16 +692,54 @@ def test_report_export_csv_and_xlsx(login, users, rated, make_session):
     assert values[1][3] == pytest.approx(4.67)
 
 
-def test_report_after_a_reset_still_counts_old_votes(login, users, make_session):
+def test_report_after_a_reset_counts_the_new_period_only(login, users, make_session):
     page = make_session(title="Reset session")
     vote(page, "a", 1)
     vote(page, "b", 2)
     votes.reset_ratings(page.pk)
+    assert session_ratings(Feedback.objects.all()) == []  # nothing counts yet
     vote(page, "a", 5)  # the same visitor votes again in the new period
     assert stored_summary(page)["count"] == 1
     (row,) = session_ratings(Feedback.objects.all())
-    assert (row.count, row.total) == (3, 8)
+    assert (row.count, row.total) == (1, 5)  # as the page and "Top rated" count it
     assert "Reset session" in html(login(users.reader).get(REPORT_URL))
+    # The old votes stay in the feedback listing.
+    assert Feedback.objects.filter(page=page).count() == 3
+
+
+def test_report_ranks_as_the_top_rated_sort_after_a_reset(client, library, make_session):
+    """One rule for ranking pages by their ratings: after "Reset ratings" the
+    report's order, counts and averages are those "Top rated" shows visitors."""
+    crowd_pleaser = make_session(title="Crowd pleaser")
+    steady = make_session(title="Steady")
+    fair = make_session(title="Fair")
+    make_session(title="Never rated")
+    for who in "abcdef":
+        vote(crowd_pleaser, who, 5)
+    votes.reset_ratings(crowd_pleaser.pk)  # e.g. the article was rewritten
+    vote(crowd_pleaser, "a", 1)
+    vote(crowd_pleaser, "b", 2)
+    vote(steady, "g", 4)
+    vote(steady, "h", 4)
+    vote(fair, "i", 3)
+    vote(fair, "j", 3)
+
+    rows = attach_pages(session_ratings(Feedback.objects.all()))
+    report = [(row.title, row.count, round(row.average, 1)) for row in rows]
+    results = soup_of(client.get(library.url, {"sort": "top-rated"})).select(".pmolib-result")
+    shown = []
+    for result in results:
+        rating = result.select_one(".pmolib-result__rating")
+        if rating is not None:  # unrated sessions sit at the prior, not in the report
+            figures = re.match(r"★ ([\d.]+) out of 5 stars \((\d+) ratings?\)", text_of(rating))
+            title = text_of(result.select_one(".pmolib-result__title"))
+            shown.append((title, int(figures[2]), float(figures[1])))
+    assert report == shown == [("Steady", 2, 4.0), ("Fair", 2, 3.0), ("Crowd pleaser", 2, 1.5)]
+    # Prior: the mean of the counted votes, (3 + 8 + 6) / 6, weighted by 5 votes.
+    prior = 17 / 6
+    assert [row.bayesian_average for row in rows] == pytest.approx(
+        [(5 * prior + total) / 7 for total in (8, 6, 3)]
+    )
 
 
 def test_report_results_fragment_for_filtering_in_place(login, users, rated):
@@ -765,6 +808,10 @@ def test_panel_shows_the_current_period_only(login, users, pages):
     assert "Rating period 2" in content
     # Comments are the page's latest, whatever the period.
     assert "Old comment" in content
+    # One date style in the panel: "30 November 2026" (with the time for comments).
+    today = date_format(timezone.localtime(), "j F Y")
+    assert f"Rating period 2, since {today}." in content
+    assert re.search(rf"{today}, \d\d:\d\d\s+– 1 star", content)
 
 
 def test_panel_is_hidden_without_the_view_permission(login, users, pages):
@@ -827,13 +874,13 @@ def test_reset_starts_a_new_period(login, users, pages):
     summary = stored_summary(page)
     assert summary == {**dict.fromkeys(SUMMARY_FIELDS, 0), "period": 2}
     assert votes.summary_for(page.pk).count == 0
-    # Old votes stay, in their period, and the report still counts them.
+    # Old votes stay, in their period; the report counts the new period only.
     assert Feedback.objects.filter(page=page, period=1).count() == 2
     vote(page, "a", 5)
     assert stored_summary(page)["count"] == 1
     assert stored_summary(page) == recounted(page)
     (row,) = session_ratings(Feedback.objects.all())
-    assert (row.count, row.total) == (3, 11)
+    assert (row.count, row.total) == (1, 5)
 
 
 def test_reset_goes_back_to_a_safe_next_url(login, users, pages):

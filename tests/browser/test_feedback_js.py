@@ -153,11 +153,16 @@ def test_comment_box_appears_after_a_low_rating(page, session_url):
     page.keyboard.type("Louder microphone, please.")
     section.get_by_role("button", name="Send feedback").click()
     expect(section.locator("[data-pmolib-count]")).to_have_text("(1 rating)")
-    page.wait_for_function(
-        "document.querySelector('[data-pmolib-feedback-form] button').disabled === false"
-    )
+    # Sent: the box is emptied and the button rests until there is something new.
+    comment = section.get_by_label("How Can We Improve This Article?")
+    expect(comment).to_have_value("")
+    button = section.get_by_role("button", name="Send feedback")
+    expect(button).to_be_disabled()
     feedback = Feedback.objects.get()
     assert (feedback.rating, feedback.comment) == (2, "Louder microphone, please.")
+    comment.click()
+    page.keyboard.type("And slides.")
+    expect(button).to_be_enabled()
     assert_no_page_load(page)
 
 

@@ -111,16 +111,32 @@ from django.test import RequestFactory
 from django.test.utils import override_settings
 
 args = json.loads(sys.argv[1])
-with override_settings(CACHES=args["caches"]):
+with override_settings(CACHES=args["caches"], WAGTAIL_PMOLIB=args.get("pmolib", {})):
     from wagtail_pmolib.feedback import identity, throttle
 
+    def waits(count):
+        found = []
+        for _ in range(args["times"]):
+            try:
+                count()
+            except throttle.Throttled as exc:
+                found.append(exc.retry_after)
+            else:
+                found.append(None)
+        return found
+
     out = {"pid": os.getpid()}
+    request = RequestFactory().post("/", REMOTE_ADDR=args["ip"], HTTP_USER_AGENT=args["ua"])
+    request.user = AnonymousUser()
+    visitor = identity.visitor_for(request)
     if args["action"] == "hit":
-        request = RequestFactory().post("/", REMOTE_ADDR=args["ip"], HTTP_USER_AGENT=args["ua"])
-        request.user = AnonymousUser()
-        key = identity.visitor_for(request).key
+        key = visitor.key
         out["key"] = key
         out["hits"] = [throttle.hit(key) for _ in range(args["times"])]
+    elif args["action"] == "submission":
+        out["waits"] = waits(lambda: throttle.check_submission(visitor))
+    elif args["action"] == "page-vote":
+        out["waits"] = waits(lambda: throttle.count_page_vote(args["page"], visitor.address))
 print(json.dumps(out))
 """
 
@@ -187,6 +203,34 @@ def test_throttle_counts_submissions_from_every_process(redis_cache, session):
     # Another visitor is not limited, in either process.
     assert in_subprocess(action="hit", ip="203.0.113.5", ua=UA, times=1)["hits"] == [None]
     assert post_json(Client(), session, {"rating": 5}, REMOTE_ADDR="203.0.113.6").status_code == 200
+
+
+ADDRESS_LIMITS = {"ADDRESS_RATE_LIMIT": 4, "ADDRESS_VOTES_PER_PAGE": 3}
+
+
+@override_settings(WAGTAIL_PMOLIB=ADDRESS_LIMITS)
+def test_address_limits_count_every_process(redis_cache, session):
+    """Issue 9, item 3: one address posing as new visitors in two processes."""
+    # Submissions from the address, whoever sends them: 2 there, 2 here, then none.
+    child = in_subprocess(action="submission", ip=IP, ua="Agent/1", times=2, pmolib=ADDRESS_LIMITS)
+    assert child["waits"] == [None, None]
+    for agent in ("Agent/2", "Agent/3"):
+        response = post_json(Client(), session, {"rating": 4}, HTTP_USER_AGENT=agent)
+        assert response.status_code == 200
+    response = post_json(Client(), session, {"rating": 4}, HTTP_USER_AGENT="Agent/4")
+    assert response.status_code == 429
+    assert "Too many submissions" in response.json()["error"]
+    assert Feedback.objects.count() == 2
+    # New ratings on the page from the address: the 2 above, 1 there, then none here.
+    child = in_subprocess(
+        action="page-vote", ip=IP, ua="Agent/5", times=1, page=session.pk, pmolib=ADDRESS_LIMITS
+    )
+    assert child["waits"] == [None]
+    with override_settings(WAGTAIL_PMOLIB={**ADDRESS_LIMITS, "ADDRESS_RATE_LIMIT": 0}):
+        response = post_json(Client(), session, {"rating": 4}, HTTP_USER_AGENT="Agent/6")
+    assert response.status_code == 429
+    assert "too many ratings from your network" in response.json()["error"]
+    assert Feedback.objects.count() == 2
 
 
 @override_settings(WAGTAIL_PMOLIB={"RATE_LIMIT": 3, "RATE_LIMIT_PERIOD": 2})

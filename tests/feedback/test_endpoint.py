@@ -873,30 +873,22 @@ def test_x_forwarded_for_is_ignored_by_default(session):
 
 
 @override_settings(WAGTAIL_PMOLIB={"TRUST_X_FORWARDED_FOR": True})
-def test_x_forwarded_for_first_entry_is_used_when_trusted(session):
+def test_x_forwarded_for_entry_of_the_trusted_proxy_is_used_when_trusted(session):
     proxy_a, proxy_b = "10.0.0.1", "10.0.0.2"
+    # Two proxies in a pool, each appending the visitor's address: one visitor.
+    post_json(Client(), session, {"rating": 2}, REMOTE_ADDR=proxy_a, HTTP_X_FORWARDED_FOR=IP)
+    post_json(Client(), session, {"rating": 3}, REMOTE_ADDR=proxy_b, HTTP_X_FORWARDED_FOR=f" {IP} ")
+    assert Feedback.objects.count() == 1
+    # A forged entry in front of it changes nothing (issue 9, item 3).
     post_json(
         Client(),
         session,
-        {"rating": 2},
+        {"rating": 4},
         REMOTE_ADDR=proxy_a,
-        HTTP_X_FORWARDED_FOR=f"{IP}, {proxy_a}",
-    )
-    post_json(
-        Client(),
-        session,
-        {"rating": 3},
-        REMOTE_ADDR=proxy_b,
-        HTTP_X_FORWARDED_FOR=f" {IP} ,{proxy_b}",
+        HTTP_X_FORWARDED_FOR=f"{OTHER_IP}, {IP}",
     )
     assert Feedback.objects.count() == 1
-    post_json(
-        Client(),
-        session,
-        {"rating": 3},
-        REMOTE_ADDR=proxy_a,
-        HTTP_X_FORWARDED_FOR=f"{OTHER_IP}, {proxy_a}",
-    )
+    post_json(Client(), session, {"rating": 3}, REMOTE_ADDR=proxy_a, HTTP_X_FORWARDED_FOR=OTHER_IP)
     assert Feedback.objects.count() == 2
     # Without the header the proxy's own address is the visitor's.
     post_json(Client(), session, {"rating": 3}, REMOTE_ADDR=proxy_a)
@@ -916,9 +908,10 @@ def test_honeypot_is_answered_like_success_and_stored_nowhere(client, session):
     assert response.json()["ok"] is True
     assert response.json()["message"] == THANK_YOU
     assert stored() == before
-    # Even invalid input is not reported to a bot that filled the trap.
+    # Invalid input is refused as it would be without the trap: a bot must not
+    # learn from a different answer that it fell in (issue 9, item 5).
     response = post_json(client, session, {"rating": "abc", "website": "x"})
-    assert response.status_code == 200
+    assert_json_error(response, 400, "rating", RATING_INVALID)
     assert stored() == before
 
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from wagtail_pmolib.feedback import identity, throttle
 from wagtail_pmolib.feedback.summary import STARS, Summary, bayesian_average, percentages
 from wagtail_pmolib.feedback.votes import (
+    CONTROL_RE,
     FeedbackError,
     Submission,
     parse,
@@ -75,16 +76,78 @@ def test_client_ip_uses_remote_addr_by_default():
     ("header", "expected"),
     [
         ("1.2.3.4", "1.2.3.4"),
-        (" 1.2.3.4 , 10.0.0.1, 10.0.0.2", "1.2.3.4"),
-        ("2001:db8::1, 10.0.0.1", "2001:db8::1"),
+        # The entry the one trusted proxy appended: the rightmost. Whatever the
+        # client wrote to its left is never used.
+        ("6.6.6.6, 1.2.3.4", "1.2.3.4"),
+        (" 6.6.6.6 , 7.7.7.7,1.2.3.4 ", "1.2.3.4"),
+        ("6.6.6.6, 2001:db8::1", "2001:db8::1"),
+        # Ports, as some proxies write them.
+        ("1.2.3.4:5678", "1.2.3.4"),
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        # Malformed or missing: the address the request came from.
         ("", IP),
-        (" , 10.0.0.1", IP),
+        ("1.2.3.4, ", IP),
+        ("1.2.3.4, unknown", IP),
+        ("1.2.3.4, 999.1.1.1", IP),
+        ("1.2.3.4, <script>", IP),
         (None, IP),
     ],
 )
-def test_client_ip_takes_the_first_forwarded_entry_when_trusted(header, expected):
+def test_client_ip_takes_the_entry_the_trusted_proxy_appended(header, expected):
     meta = {} if header is None else {"HTTP_X_FORWARDED_FOR": header}
     assert identity.client_ip(request(**meta)) == expected
+
+
+@override_settings(WAGTAIL_PMOLIB={"TRUST_X_FORWARDED_FOR": True, "TRUSTED_PROXY_HOPS": 2})
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        # client → load balancer → proxy → site: the load balancer wrote the
+        # visitor's address, the proxy the load balancer's.
+        ("1.2.3.4, 10.0.0.1", "1.2.3.4"),
+        ("6.6.6.6, 1.2.3.4, 10.0.0.1", "1.2.3.4"),
+        ("6.6.6.6, 7.7.7.7, 1.2.3.4, 10.0.0.1", "1.2.3.4"),
+        # Fewer entries than trusted proxies: not through them all.
+        ("10.0.0.1", IP),
+        ("bogus, 10.0.0.1", IP),
+    ],
+)
+def test_client_ip_counts_the_trusted_hops_from_the_right(header, expected):
+    assert identity.client_ip(request(HTTP_X_FORWARDED_FOR=header)) == expected
+
+
+def test_an_untrusted_forwarded_header_from_a_proxy_is_logged_once(caplog, monkeypatch):
+    monkeypatch.setattr(identity, "_warned", False)
+    with caplog.at_level("WARNING", logger="wagtail_pmolib.feedback.identity"):
+        # A visitor's own forged header (a public address): not a sign of a proxy.
+        identity.client_ip(request(ip="93.184.215.14", HTTP_X_FORWARDED_FOR="1.2.3.4"))
+        assert not caplog.records
+        for ip in ("10.0.0.1", "10.0.0.1", ""):
+            assert identity.client_ip(request(ip=ip, HTTP_X_FORWARDED_FOR="1.2.3.4")) == ip
+    assert len(caplog.records) == 1
+    assert "TRUST_X_FORWARDED_FOR" in caplog.records[0].getMessage()
+    assert "10.0.0.1" in caplog.records[0].getMessage()
+
+
+def test_address_key_groups_an_ipv6_network_and_hides_the_address():
+    key = identity.address_key
+    assert key("2001:db8:1:2::1") == key("2001:db8:1:2:ffff::9")  # one /64
+    assert key("2001:db8:1:2::1") != key("2001:db8:1:3::1")
+    assert key("198.51.100.7") != key("198.51.100.8")  # IPv4: each address
+    assert key("::ffff:198.51.100.7") == key("198.51.100.7")
+    assert "198.51.100.7" not in key("198.51.100.7") and len(key("198.51.100.7")) == 64
+    # No address (a server on a Unix socket): no per-address limit, rather than
+    # one bucket shared by every visitor.
+    assert key("") == key("unix:/run/app.sock") == ""
+    throttle.check_submission(identity.Visitor(key="k" * 64, address=""))  # never raises
+
+
+@override_settings(WAGTAIL_PMOLIB={"ADDRESS_RATE_LIMIT": 1})
+def test_visitors_without_an_address_are_limited_per_visitor_only():
+    for n in range(3):
+        visitor = identity.visitor_for(request(ip="", agent=f"Agent/{n}"))
+        assert visitor.address == ""
+        throttle.check_submission(visitor)
 
 
 def test_signed_in_visitor_is_their_account(db):
@@ -272,11 +335,19 @@ def test_parse_reads_a_form():
 
 
 @pytest.mark.parametrize(
-    "data",
-    [{"website": "x"}, {"website": "http://spam", "rating": "0"}, {"website": 1, "rating": "9"}],
+    ("data", "rating"),
+    [({"website": "x", "rating": "4"}, 4), ({"website": 1, "rating": 2}, 2)],
 )
-def test_parse_spots_the_honeypot_before_anything_else(data):
-    assert parse(data, defaults()) == Submission(rating=None, comment="", honeypot=True)
+def test_parse_flags_the_honeypot_after_checking_like_any_submission(data, rating):
+    assert parse(data, defaults()) == Submission(rating=rating, comment="", honeypot=True)
+
+
+@pytest.mark.parametrize("data", [{"website": "http://spam", "rating": "0"}, {"website": "x"}])
+def test_parse_refuses_a_bad_submission_with_the_honeypot_as_any_other(data):
+    # The same answer as without the trap, so a bot cannot learn it fell in.
+    with pytest.raises(FeedbackError) as caught:
+        parse(data, defaults())
+    assert set(caught.value.errors) == {"rating"}
 
 
 @pytest.mark.parametrize(
@@ -342,17 +413,25 @@ def test_parse_accepts_exactly_the_whole_numbers_1_to_5(n):
 
 
 @given(st.one_of(st.text(max_size=20), st.floats(allow_nan=True), st.booleans(), st.none()))
-@example("٤")
-@example("４")
+@example("٤")  # Arabic-Indic 4
+@example("۵")  # Extended Arabic-Indic 5
+@example("５")  # fullwidth 5
+@example("𝟓")  # mathematical bold 5
 @example("²")
-def test_parse_never_accepts_a_rating_outside_1_to_5(value):
+@example("\u00a05")  # no-break space before
+def test_parse_takes_only_ascii_digits_1_to_5_as_a_rating(value):
+    digit = value.strip(" \t\r\n") if isinstance(value, str) else None
+    is_rating = digit in ("1", "2", "3", "4", "5")
     try:
         submission = parse({"rating": value, "comment": "c"}, defaults())
     except FeedbackError as exc:
-        assert set(exc.errors) <= {"rating", "comment"}
+        assert not is_rating
+        assert set(exc.errors) == {"rating"}
     else:
-        assert submission.rating is None or submission.rating in (1, 2, 3, 4, 5)
-        assert submission.rating is None or isinstance(submission.rating, int)
+        if is_rating:
+            assert submission.rating == int(digit)
+        else:  # no rating given: the comment alone
+            assert value in ("", None) and submission.rating is None
 
 
 @given(st.text(max_size=2100))
@@ -362,9 +441,9 @@ def test_parse_comment_is_kept_as_text_or_refused_for_length(text):
         submission = parse({"rating": 5, "comment": text}, defaults())
     except FeedbackError as exc:
         assert set(exc.errors) == {"comment"}
-        assert len(text.replace("\x00", "").strip()) > 2000
+        assert len(CONTROL_RE.sub("", text).strip()) > 2000
     else:
-        assert submission.comment == text.replace("\x00", "").strip()
+        assert submission.comment == CONTROL_RE.sub("", text).strip()
         assert len(submission.comment) <= 2000
 
 
@@ -391,13 +470,24 @@ def test_feedback_settings_defaults_are_the_seed_texts():
         ("after_vote", 5, True, True),
         ("low_rating", 3, True, True),
         ("low_rating", 4, True, False),
-        ("low_rating", 2, False, False),
+        ("low_rating", 2, False, True),  # chosen, not yet sent: explain it at once
+        ("low_rating", 4, False, False),
         ("low_rating", None, True, False),
+        ("low_rating", None, False, False),
     ],
 )
 def test_when_the_comment_form_shows(mode, rating, voted, wanted):
     assert defaults(comment_form=mode).comment_wanted(rating=rating, voted=voted) is wanted
     assert defaults(comment_form=mode).comment_needs_vote() is (mode != "always")
+
+
+@pytest.mark.parametrize(
+    ("mode", "low_rating_below", "ratings"),
+    [("always", 4, [1, 2, 3, 4, 5]), ("after_vote", 4, []), ("low_rating", 3, [1, 2])],
+)
+def test_the_script_is_told_the_rule_not_the_mode(mode, low_rating_below, ratings):
+    rules = defaults(comment_form=mode, low_rating_below=low_rating_below)
+    assert rules.comment_ratings() == ratings
 
 
 # --- summary arithmetic ----------------------------------------------------
@@ -526,6 +616,31 @@ def test_bayesian_average_lies_between_the_prior_and_the_average(count, mean, pr
     assert abs(more - average) <= abs(result - average) + 1e-9
 
 
+@pytest.mark.django_db
+def test_the_bayesian_average_sorts_the_same_in_the_database():
+    from django.db.models import F
+
+    from tests.builders import build_conference, build_library, build_session
+    from wagtail_pmolib.feedback.summary import bayesian_average_sql
+
+    library = build_library()
+    conference = build_conference(library, "Rated")
+    for n, (count, total) in enumerate([(1, 5), (20, 90), (3, 9), (0, 0)]):
+        session = build_session(conference, f"Rated {n}")
+        RatingSummary.objects.create(page=session, count=count, total=total)
+    rows = RatingSummary.objects.annotate(
+        bayes=bayesian_average_sql(F("count"), F("total"), 104 / 24, 5)
+    ).values_list("count", "total", "bayes")
+    for count, total, bayes in rows:
+        assert bayes == pytest.approx(bayesian_average(count, total, 104 / 24, 5))
+    assert (
+        RatingSummary.objects.annotate(bayes=bayesian_average_sql(F("count"), F("total"), 3.0, 0))
+        .get(count=0)
+        .bayes
+        is None
+    )  # no ratings and no prior: None in Python too
+
+
 # --- the stored summary (item 6) ---------------------------------------------
 
 COUNTED_FIELDS = ("count", "total", "stars_1", "stars_2", "stars_3", "stars_4", "stars_5")
@@ -602,13 +717,19 @@ def test_summary_follows_votes_revotes_spam_and_deletes(session):
     feedback.save()
     assert stored_figures(page_id)["count"] == 2
     assert_summary_exact(page_id)
-    # A spammer's re-vote is not counted either...
+    # A spammer's re-vote is not counted either, nor is a new comment a way back:
+    # they stay excluded until an editor changes the status (issue 9, item 4).
     vote(session, "c", 5)
     assert_summary_exact(page_id)
     assert stored_figures(page_id)["count"] == 2
-    # ... until they send a new comment, which puts them back under review.
     vote(session, "c", comment="Sorry")
-    assert row_of(session, "c").status == "new"
+    assert row_of(session, "c").status == "spam"
+    assert row_of(session, "c").comment == "Sorry"
+    assert stored_figures(page_id)["count"] == 2
+    assert_summary_exact(page_id)
+    feedback = row_of(session, "c")
+    feedback.status = "reviewed"
+    feedback.save()
     assert stored_figures(page_id)["count"] == 3
     assert_summary_exact(page_id)
     feedback = row_of(session, "b")

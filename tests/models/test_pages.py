@@ -560,7 +560,7 @@ class SessionPageTests(WagtailPageTestCase):
 
     def test_published_and_last_updated_on_different_days(self):
         meta = self.meta(self.get(self.session))
-        self.assertEqual(meta["Published"], "20 November 2021")
+        self.assertEqual(meta["Added to the library"], "20 November 2021")
         self.assertEqual(meta["Last updated"], "10 January 2022")
         self.assertEqual(meta["Date"], "2 November 2021, 11:00")
         self.assertEqual(meta["Duration"], "45 minutes")
@@ -568,7 +568,7 @@ class SessionPageTests(WagtailPageTestCase):
 
     def test_last_updated_hidden_when_updated_the_same_day(self):
         meta = self.meta(self.get(self.closing))
-        self.assertEqual(meta["Published"], "20 November 2021")
+        self.assertEqual(meta["Added to the library"], "20 November 2021")
         self.assertNotIn("Last updated", meta)
 
     def test_speakers_with_role_line(self):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from ..feedback.votes import CONTROL_RE
+
 # The columns of a feedback export, in both admins (snippets and modeladmin).
 FEEDBACK_EXPORT_FIELDS = [
     "page_id",
@@ -26,31 +28,46 @@ FEEDBACK_EXPORT_HEADINGS = {
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice
 # and Google Sheets (CSV/formula injection, OWASP): a visitor's comment
-# "=HYPERLINK(…)" would become a live link in an editor's spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# "=HYPERLINK(…)" would become a live link in an editor's spreadsheet. The
+# full-width forms (＝＋－＠) too: Unicode compatibility normalisation (NFKC),
+# which some programs apply to what they import, turns them into the ASCII ones.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+# What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE): the control
+# characters new comments lose on the way in, which older rows and editors'
+# texts may still hold.
+XLSX_ILLEGAL_RE = CONTROL_RE
 
 
-def neutralise_formula(value):
-    """Prefix text that a spreadsheet would evaluate with ``'`` so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+def neutralise_formula(value, export_format="csv"):
+    """A cell value safe to open in a spreadsheet program: text that would be
+    evaluated (a formula prefix at the start, or after leading blanks that an
+    import may trim) gets a leading ``'``, so it stays text. For XLSX, also
+    without the control characters the format cannot hold (one would fail the
+    whole export). Anything but text is returned as it is.
+
+    Every export of the package calls it, through ``SafeSpreadsheetExportMixin``.
+    """
+    if not isinstance(value, str):
+        return value
+    if export_format == "xlsx":
+        value = XLSX_ILLEGAL_RE.sub("", value)
+    if value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
 
 class SafeSpreadsheetExportMixin:
-    """Neutralise formulas in CSV exports of Wagtail listings and reports.
+    """Every cell of a Wagtail listing's or report's CSV and XLSX export through
+    ``neutralise_formula``.
 
-    Put it before the view class (it overrides
-    ``SpreadsheetExportMixin.write_csv_row``). XLSX needs nothing: Wagtail
-    already writes cells openpyxl takes for formulas as plain strings.
+    Put it before the view class: it overrides
+    ``SpreadsheetExportMixin.preprocess_field_value``, which both formats call
+    for every cell. Wagtail already writes XLSX cells that openpyxl takes for
+    formulas as strings; the prefix also keeps one from turning into a formula
+    when an editor edits the cell.
     """
 
-    def write_csv_row(self, writer, row_dict):
-        return writer.writerow(
-            {
-                field: neutralise_formula(
-                    self.preprocess_field_value(field, value, self.FORMAT_CSV)
-                )
-                for field, value in row_dict.items()
-            }
-        )
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return neutralise_formula(value, export_format)

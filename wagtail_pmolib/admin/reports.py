@@ -13,13 +13,13 @@ from django.utils.translation import ngettext_lazy
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
-from ..conf import pmolib_settings
-from ..feedback.summary import STARS, bayesian_average, percentages
+from ..feedback.summary import STARS, bayesian_average, percentages, rating_prior
+from ..feedback.votes import COUNTED_VOTE
 from ..models import Feedback, FeedbackStatus
+from ..models.panels import feedback_listing_url
+from ..models.permissions import can_view_feedback
 from .exports import SafeSpreadsheetExportMixin
 from .filters import RatingsReportFilterSet
-from .panels import feedback_listing_url
-from .permissions import can_view_feedback
 
 
 @dataclass
@@ -64,28 +64,26 @@ class PageRatings:
         return None if self.bayesian_average is None else round(self.bayesian_average, 2)
 
 
-def session_ratings(feedback, prior_weight=None) -> list[PageRatings]:
-    """Figures for every page with at least one counted rating in ``feedback``.
+def session_ratings(feedback) -> list[PageRatings]:
+    """Figures for every page with at least one counted vote in ``feedback``.
 
     ``feedback`` is a ``Feedback`` queryset (already narrowed, e.g. to a date
-    range). Every rating period counts: a reset restarts a page's public
-    summary, not its history. Spam counts nowhere. One aggregate query grouped
-    by page; the Bayesian average's prior mean is the mean of all the counted
-    ratings, weighted by ``BAYESIAN_PRIOR_WEIGHT`` ratings. Ordered by Bayesian
-    average, best first (ties: more ratings first).
+    range). Pages are ranked as the library's "Top rated" sort ranks them
+    (``feedback.summary``): a page's votes in its current rating period (after
+    "Reset ratings", the old votes stay in the feedback listing but count here no
+    more), spam nowhere, by Bayesian average with the mean of all the counted
+    votes here as the prior; best first (ties: more ratings first). One
+    aggregate query grouped by page.
     """
-    if prior_weight is None:
-        prior_weight = pmolib_settings.BAYESIAN_PRIOR_WEIGHT
-    rated = Q(rating__isnull=False)
     grouped = (
         feedback.exclude(status=FeedbackStatus.SPAM)
         .order_by()
         .values("page_id")
         .annotate(
-            count=Count("pk", filter=rated),
-            total=Sum("rating", filter=rated),
+            count=Count("pk", filter=COUNTED_VOTE),
+            total=Sum("rating", filter=COUNTED_VOTE),
             comments=Count("pk", filter=~Q(comment="")),
-            **{f"stars_{n}": Count("pk", filter=Q(rating=n)) for n in STARS},
+            **{f"stars_{n}": Count("pk", filter=COUNTED_VOTE & Q(rating=n)) for n in STARS},
         )
         .filter(count__gt=0)
     )
@@ -99,10 +97,9 @@ def session_ratings(feedback, prior_weight=None) -> list[PageRatings]:
         )
         for row in grouped
     ]
-    count = sum(row.count for row in rows)
-    prior_mean = sum(row.total for row in rows) / count if count else 0
+    prior = rating_prior(sum(row.count for row in rows), sum(row.total for row in rows))
     for row in rows:
-        row.bayesian_average = bayesian_average(row.count, row.total, prior_mean, prior_weight)
+        row.bayesian_average = bayesian_average(row.count, row.total, prior)
     rows.sort(key=lambda row: (-row.bayesian_average, -row.count, row.page_id))
     return rows
 

@@ -4,7 +4,11 @@
 from django.urls import path
 
 from .reports import SessionRatingsReportView
-from .search_reports import NoResultSearchesReportView, PopularSearchesReportView
+from .search_reports import (
+    NoResultSearchesReportView,
+    PopularSearchesReportView,
+    hide_search_view,
+)
 from .views import ResetRatingsView
 
 
@@ -20,5 +24,6 @@ urlpatterns = [
     *report_urls("session-ratings", SessionRatingsReportView, "session_ratings"),
     *report_urls("popular-searches", PopularSearchesReportView, "popular_searches"),
     *report_urls("searches-with-no-results", NoResultSearchesReportView, "no_result_searches"),
+    path("reports/popular-searches/hide/", hide_search_view, name="hide_search"),
     path("pages/<int:page_id>/reset-ratings/", ResetRatingsView.as_view(), name="reset_ratings"),
 ]

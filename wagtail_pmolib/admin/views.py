@@ -17,14 +17,15 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ..feedback import votes
 from ..models import Feedback, FeedbackMixin, RatingSummary
-from .permissions import can_reset_ratings
+from ..models.permissions import can_reset_ratings
 
 
 class ResetRatingsView(WagtailAdminTemplateMixin, TemplateView):
     """Start a new rating period for a page: GET asks, POST resets.
 
-    The public summary restarts at zero; earlier votes stay stored and keep
-    counting in the "Session ratings" report.
+    The public summary, the "Top rated" order and the "Session ratings" report
+    restart at zero (``feedback.summary``); earlier votes stay stored, in the
+    feedback listing.
     """
 
     template_name = "wagtail_pmolib/admin/confirm_reset_ratings.html"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.messages import get_messages
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import ngettext
 
 from ..conf import pmolib_settings
-from ..fragment_cache import fragment_key
+from ..fragment_cache import fragment_key, summary_read_with_keys
 from .settings import settings_for_request
-from .votes import HONEYPOT_FIELD, summary_for
+from .summary import Summary
+from .votes import HONEYPOT_FIELD, parse_rating, summary_for
 
 
 def star_choices():
@@ -27,18 +27,10 @@ def is_enabled(page, feedback_settings) -> bool:
     return bool(feedback_settings.enabled and getattr(page, "feedback_enabled", False))
 
 
-def endpoint_is_mounted() -> bool:
-    try:
-        reverse("wagtail_pmolib:feedback", kwargs={"path": "x/"})
-    except NoReverseMatch:
-        return False
-    return True
-
-
 def feedback_context(page, request, *, errors=None, values=None) -> dict:
     feedback_settings = settings_for_request(request)
     enabled = is_enabled(page, feedback_settings) and page.pk is not None
-    summary = summary_for(page.pk) if page.pk else None
+    summary = _summary(page, request) if page.pk else None
     voted = low = False
     messages = _feedback_messages(request)
     for message in messages:
@@ -46,7 +38,7 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         low = low or "pmolib-low" in message.tags
     values = values or {}
     try:
-        asked = int(values.get("rating") or 0) or None
+        asked = parse_rating(values.get("rating"))  # the one rule: int() takes "٥" too
     except (TypeError, ValueError):
         asked = None
     cache_key = None
@@ -70,8 +62,7 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         # Callables: evaluated by the template only when the section is rendered,
         # not when it comes from the cache.
         "action": lambda: feedback_endpoint(page, request),
-        "comment_mode": feedback_settings.comment_form,
-        "low_rating_below": feedback_settings.low_rating_below,
+        "comment_ratings": " ".join(map(str, feedback_settings.comment_ratings())),
         "comment_required": feedback_settings.comment_required_after_low_rating,
         "show_comment": bool(errors)
         or feedback_settings.comment_wanted(rating=asked, voted=voted, low=low),
@@ -83,6 +74,13 @@ def feedback_context(page, request, *, errors=None, values=None) -> dict:
         "just_voted": voted,
         "messages": messages,
     }
+
+
+def _summary(page, request) -> Summary:
+    """The page's rating summary: read with the article's cache keys when the
+    article is cached (no query of its own), else from its row."""
+    read, row = summary_read_with_keys(page, request)
+    return Summary.from_model(row) if read else summary_for(page.pk)
 
 
 def _feedback_messages(request):

@@ -1,4 +1,5 @@
-"""The arithmetic of rating summaries: averages, percentages, Bayesian averages."""
+"""The arithmetic of rating summaries: averages, percentages, and the one Bayesian
+average that ranks pages by their ratings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from ..conf import pmolib_settings
 
 STARS = (5, 4, 3, 2, 1)
 
@@ -29,22 +32,53 @@ def percentages(counts: dict[int, int]) -> dict[int, int]:
     return floors
 
 
-def bayesian_average(count: int, total: int, prior_mean: float, weight: int) -> float | None:
+# --- Ranking pages by their ratings: the one rule -----------------------------------
+#
+# The library's "Top rated" sort (in SQL) and the "Session ratings" report (in
+# Python) rank pages the same way:
+#
+# - a page's figures are the ``count`` and ``total`` of its *counted* votes: a
+#   rating, not spam, in the page's current rating period (``votes.COUNTED_VOTE``;
+#   ``RatingSummary`` holds exactly these). "Reset ratings" starts a new period,
+#   so old votes stop counting in both, as they stop counting in the stars a
+#   visitor sees;
+# - the prior is the mean of the counted votes of all the pages ranked together
+#   (``rating_prior``): the library's sessions for its sort, the report's pages
+#   for the report;
+# - the prior weighs ``BAYESIAN_PRIOR_WEIGHT`` votes.
+
+
+def rating_prior(count: int, total: int) -> float:
+    """The mean that pages with few votes are pulled towards: ``total / count`` of
+    the counted votes of all the pages ranked together (0 when there are none)."""
+    return total / count if count else 0.0
+
+
+def bayesian_average(
+    count: int, total: int, prior_mean: float, weight: int | None = None
+) -> float | None:
     """(weight × prior_mean + total) / (weight + count): ranks a page with few
-    ratings near the library's mean rather than at the extremes."""
+    ratings near the library's mean rather than at the extremes. ``weight``:
+    ``BAYESIAN_PRIOR_WEIGHT`` unless given."""
+    weight = _weight(weight)
     if count + weight == 0:
         return None
     return (weight * prior_mean + total) / (weight + count)
 
 
-def bayesian_average_sql(count, total, prior_mean: float, weight: int):
+def bayesian_average_sql(count, total, prior_mean: float, weight: int | None = None):
     """``bayesian_average`` as a database expression over the ``count`` and ``total``
     expressions (for sorting in the database); NULL where the Python one is None."""
     from django.db.models import FloatField, Value
     from django.db.models.functions import Cast, NullIf
 
+    weight = _weight(weight)
     numerator = Value(float(weight * prior_mean)) + Cast(total, FloatField())
     return numerator / NullIf(Cast(count, FloatField()) + Value(float(weight)), Value(0.0))
+
+
+def _weight(weight: int | None) -> int:
+    return pmolib_settings.BAYESIAN_PRIOR_WEIGHT if weight is None else weight
 
 
 @dataclass

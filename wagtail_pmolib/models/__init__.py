@@ -8,7 +8,7 @@ from .pages import (
     ConferenceTheme,
     LibraryIndexPage,
 )
-from .search import SearchTerm
+from .search import HiddenSearchTerm, SearchTerm, SearchVisitor
 from .sessions import AbstractSessionPage, SessionPage, SessionSpeaker
 from .settings import FeedbackSettings
 from .speakers import AbstractSpeaker, Speaker
@@ -27,9 +27,11 @@ __all__ = [
     "FeedbackMixin",
     "FeedbackSettings",
     "FeedbackStatus",
+    "HiddenSearchTerm",
     "LibraryIndexPage",
     "RatingSummary",
     "SearchTerm",
+    "SearchVisitor",
     "SessionPage",
     "SessionSpeaker",
     "Speaker",

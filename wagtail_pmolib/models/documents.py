@@ -25,3 +25,65 @@ class DocumentText(models.Model):
 
     def __str__(self):
         return f"{self.document_id}: {len(self.text)} characters"
+
+
+# --- Private documents ------------------------------------------------------------------
+# Wagtail's document privacy is per collection: a document whose collection, or a
+# collection above it, has a view restriction (a password, a login, groups) is
+# served only to visitors who passed it. The library's rule (README, "Private
+# documents on public pages"): such a document's own words, its PDF text and its title, are used
+# nowhere a visitor could read them: not in the search index (whoever searches),
+# not in excerpts, not in the page's HTML or API. What the editor wrote on the page
+# about it (a handout's title and description) is the page's, and stays.
+
+
+def restricted_collection_q(path_field: str = "path") -> models.Q:
+    """Collections (whose tree path is ``path_field``) with a view restriction of
+    their own or above them: a condition with a subquery, not an extra query."""
+    from wagtail.models import BaseViewRestriction, CollectionViewRestriction
+
+    restrictions = (
+        CollectionViewRestriction.objects.exclude(restriction_type=BaseViewRestriction.NONE)
+        .annotate(
+            outer_path=models.ExpressionWrapper(
+                models.OuterRef(path_field), output_field=models.CharField()
+            )
+        )
+        .filter(outer_path__startswith=models.F("collection__path"))
+    )
+    return models.Q(models.Exists(restrictions))
+
+
+def private_q(prefix: str = "") -> models.Q:
+    """Documents (reached through ``prefix``, e.g. ``"document__"``) that are private."""
+    return restricted_collection_q(f"{prefix}collection__path")
+
+
+def private_document_ids(ids) -> set[int]:
+    """Which of the documents ``ids`` are private (one query; none for no ids)."""
+    from wagtail.documents import get_document_model
+
+    ids = {pk for pk in ids if pk is not None}
+    if not ids:
+        return set()
+    return set(
+        get_document_model().objects.filter(private_q(), pk__in=ids).values_list("pk", flat=True)
+    )
+
+
+def mark_private(documents) -> None:
+    """Note on each of ``documents`` whether it is private (one query for all),
+    so ``is_private`` asks nothing more while a page renders."""
+    documents = [d for d in documents if d is not None]
+    private = private_document_ids(d.pk for d in documents)
+    for document in documents:
+        document._pmolib_private = document.pk in private
+
+
+def is_private(document) -> bool:
+    """Whether ``document`` is private (noted by ``mark_private``, else one query)."""
+    if document is None:
+        return False
+    if getattr(document, "_pmolib_private", None) is None:
+        mark_private([document])
+    return document._pmolib_private

@@ -138,12 +138,6 @@ class AbstractLibraryIndexPage(RoutablePageMixin, LibraryPageMixin, Page):
 
         return SessionPage
 
-    def get_search_scope(self, request=None):
-        """The sessions ``request``'s visitor may see in this library (one query)."""
-        from ..search import scope_for
-
-        return scope_for(self, request, self.get_session_model())
-
     @path("")
     def index_route(self, request, *args, **kwargs):
         from ..views import library_page_view  # a page's route imports its view (DESIGN.md)
@@ -269,12 +263,11 @@ class AbstractConferencePage(LibraryPageMixin, Page):
         from .sessions import SessionPage
 
         if path_components:
-            child = (
-                SessionPage.objects.child_of(self)
-                .select_related("theme")
-                .filter(slug=path_components[0])
-                .first()
-            )
+            # The plainest filter for a child: the ORM compiles it on every request.
+            found = SessionPage.objects.filter(
+                path__startswith=self.path, depth=self.depth + 1, slug=path_components[0]
+            ).select_related("theme")[:1]
+            child = next(iter(found), None)
             if child is not None:
                 child._cached_parent_obj = self
                 return child.route(request, path_components[1:])

@@ -17,25 +17,30 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import path
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page, PageViewRestriction
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from ..admin.panels import FeedbackSummaryPanel
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
-from ..recordings import EMBED_UNREACHABLE, RecordingStatus, check_embed
+from ..recordings import (
+    EMBED_UNREACHABLE,
+    RecordingStatus,
+    check_embed,
+    format_timestamp,
+    parse_timestamp,
+)
 from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
 from ..toc import TocSection
+from .crosslinks import crosslinks
 from .fields import RichTextField
 from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import (
     ABSTRACT_FEATURES,
-    LINK_FIELDS,
     LibraryPageMixin,
-    exclude_restricted,
     format_date_range,
 )
+from .panels import DocumentPrivacyPanel, FeedbackSummaryPanel
 
 # The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
 NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
@@ -109,6 +114,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
     content_panels = [
         *Page.content_panels,
+        DocumentPrivacyPanel(),
         MultiFieldPanel(
             [
                 FieldPanel("theme"),
@@ -223,6 +229,15 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
                     % {"day": format_date_range(day, day), "days": format_date_range(start, end)}
                 )
         for child in self.recording:
+            last = max(_chapter_seconds(child.value), default=0)
+            if self.duration_minutes and last > self.duration_minutes * 60:
+                warnings.append(
+                    gettext(
+                        "A chapter starts at %(time)s, after the session’s %(minutes)s minutes: "
+                        "check the chapter times and the duration."
+                    )
+                    % {"time": format_timestamp(last), "minutes": self.duration_minutes}
+                )
             url = child.value.get("url")
             if url and not child.value.get("video") and check_embed(url) == EMBED_UNREACHABLE:
                 warnings.append(
@@ -271,6 +286,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
     def search_handouts(self):
         """Handout titles and descriptions and the text of their PDFs, for search.
+        A private document's own title and text are left out (``documents.private_q``).
 
         Kept on the instance: the indexer reads a field once per index column."""
         if getattr(self, "_search_handouts", None) is None:
@@ -280,7 +296,8 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
     def _read_handouts_text(self):
         from wagtail.documents import get_document_model
 
-        from ..search.text import handouts_in, raw_stream_data
+        from ..text import handouts_in, raw_stream_data
+        from .documents import private_q
 
         handouts = handouts_in(raw_stream_data(self.body))
         ids = {h["document"] for h in handouts if h["document"]}
@@ -290,6 +307,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
                 pk: (title, text or "")
                 for pk, title, text in get_document_model()
                 .objects.filter(pk__in=ids)
+                .exclude(private_q())
                 .values_list("pk", "title", "pmolib_text__text")
             }
         parts = []
@@ -331,15 +349,15 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
             prefetch_related_objects([s.photo for s in found if s.photo], "renditions")
             return found
 
-        neighbours = functools.cache(lambda: self.get_neighbours(request))
+        links = functools.cache(
+            lambda: crosslinks(self, limit=pmolib_settings.RELATED_SESSIONS_LIMIT)
+        )
         context.update(
             conference=conference,
             speakers=speakers,
-            previous_session=lambda: neighbours()["previous_session"],
-            next_session=lambda: neighbours()["next_session"],
-            other_sessions=functools.cache(
-                lambda: self.get_other_sessions_by_speakers(speakers(), request)
-            ),
+            previous_session=lambda: links()["previous_session"],
+            next_session=lambda: links()["next_session"],
+            other_sessions=lambda: links()["other_sessions"],
             title_separator=pmolib_settings.TITLE_SEPARATOR,
             recording_section_id=RECORDING_SECTION_ID,
             notes_section_id=NOTES_SECTION_ID,
@@ -352,47 +370,6 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
         return session_page_view(request, self, *args, **kwargs)
 
-    def get_neighbours(self, request=None):
-        """The previous and next session in the conference's running order (one query).
-
-        Siblings with a view restriction of their own are skipped; restrictions
-        on the conference or above apply to this page too and were checked
-        before it was served.
-        """
-        if self.pk is None:
-            return {"previous_session": None, "next_session": None}
-        own_restriction = PageViewRestriction.objects.filter(page_id=models.OuterRef("pk"))
-        siblings = list(
-            type(self)
-            .objects.live()
-            .sibling_of(self, inclusive=True)
-            .filter(models.Q(pk=self.pk) | ~models.Exists(own_restriction))
-            .only(*LINK_FIELDS)
-            .order_by(models.F("starts_at").asc(nulls_last=True), "path")
-        )
-        ids = [s.pk for s in siblings]
-        if self.pk not in ids:
-            return {"previous_session": None, "next_session": None}
-        i = ids.index(self.pk)
-        return {
-            "previous_session": siblings[i - 1] if i > 0 else None,
-            "next_session": siblings[i + 1] if i + 1 < len(siblings) else None,
-        }
-
-    def get_other_sessions_by_speakers(self, speakers, request=None):
-        limit = pmolib_settings.RELATED_SESSIONS_LIMIT
-        if not speakers or not limit:
-            return []
-        queryset = (
-            SessionPage.objects.live()
-            .filter(session_speakers__speaker__in=[s.pk for s in speakers])
-            .exclude(pk=self.pk)
-            .only(*LINK_FIELDS)
-            .distinct()
-            .order_by(models.F("starts_at").desc(nulls_last=True), "path")
-        )
-        return list(exclude_restricted(queryset)[:limit])
-
 
 class SessionPage(AbstractSessionPage):
     parent_page_types = ["wagtail_pmolib.ConferencePage"]
@@ -401,3 +378,12 @@ class SessionPage(AbstractSessionPage):
     class Meta:
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
+
+
+def _chapter_seconds(recording):
+    """Where each chapter of a recording block's value starts, in seconds."""
+    for chapter in recording.get("chapters") or []:
+        try:
+            yield parse_timestamp(chapter.get("time") or "")
+        except ValueError:
+            continue

@@ -21,7 +21,7 @@ class CommentForm(models.TextChoices):
     LOW_RATING = "low_rating", _("Only after a rating below the threshold")
 
 
-@register_setting(icon="help")
+@register_setting(icon="comment")  # the Feedback menu item's icon: both are about feedback
 class FeedbackSettings(BaseSiteSetting):
     enabled = models.BooleanField(
         _("feedback on this site"),
@@ -110,14 +110,21 @@ class FeedbackSettings(BaseSiteSetting):
         return rating is not None and rating < self.low_rating_below
 
     def comment_wanted(self, rating=None, voted=False, low=False):
-        """Whether the comment form shows, given the visitor's rating if known, or
-        only whether it was ``low`` (all a page knows after the vote's redirect).
-        The one rule: the page, the endpoint's JSON and the script follow it."""
+        """Whether the comment form shows: once the visitor has chosen ``rating``
+        (before sending it, so a low rating can be explained at once), after the
+        vote (``voted``), or when all a page knows after the vote's redirect is
+        whether it was ``low``. The one rule: the page, the endpoint's JSON and
+        the script (``comment_ratings``) follow it."""
         if self.comment_form == CommentForm.ALWAYS:
             return True
         if self.comment_form == CommentForm.AFTER_VOTE:
             return voted
-        return voted and (low or self.is_low(rating))
+        return low or self.is_low(rating)
+
+    def comment_ratings(self) -> list[int]:
+        """The ratings whose choice shows the comment form before anything is
+        sent: what the page's script is told (``data-comment-ratings``)."""
+        return [n for n in range(1, 6) if self.comment_wanted(rating=n)]
 
     def comment_needs_vote(self):
         return self.comment_form != CommentForm.ALWAYS

@@ -17,6 +17,13 @@ class AbstractSpeaker(index.Indexed, models.Model):
         blank=True,
         allow_unicode=True,
         help_text=_("Used in links; made from the name when left blank."),
+        error_messages={
+            # Not Django's "Speaker with this Slug already exists."
+            "unique": _(
+                "Another speaker already uses this slug. Choose another, or leave it "
+                "blank to make one from the name."
+            )
+        },
     )
     role = models.CharField(_("role"), max_length=255, blank=True, help_text=_("e.g. PMO Lead"))
     organisation = models.CharField(_("organisation"), max_length=255, blank=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 
-from django.db import DatabaseError, models, router, transaction
+from django.db import DatabaseError, connections, models, router, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 class ContentVersion(models.Model):
-    """One version number per *scope* (``"page:42"``, ``"library:3"``…)."""
+    """One version number per *scope* (``"page:42"``, ``"speaker:3"``…)."""
 
     scope = models.CharField(_("scope"), max_length=64, primary_key=True)
     version = models.BigIntegerField(_("version"))
@@ -34,21 +34,96 @@ class ContentVersion(models.Model):
         return f"{self.scope} = {self.version}"
 
 
-def read_versions(scopes, *, also=None) -> dict[str, int]:
-    """``{scope: version}`` for ``scopes`` and the scopes that the queryset
-    ``also`` yields (a single-column queryset of scope names), in one query.
-    A scope never bumped has version 0, except the anchored ones (below)."""
+class Versions(dict):
+    """``{scope: version}``; ``summary`` is the rating summary read with them, if asked."""
+
+    summary = None
+
+
+def read_versions(scopes, *, speakers_of=None, summary_of=None) -> Versions:
+    """``{scope: version}`` for ``scopes``, in one query. A scope never bumped has
+    version 0, except the anchored ones (below).
+
+    ``speakers_of`` (``(page id, prefix)``) adds the scopes ``prefix + speaker id``
+    of that session page's speakers that have a row (``invalidation.speaker_scope``
+    names them). ``summary_of`` (a page id) reads that page's rating summary in
+    the same statement, as ``.summary`` of the result (a ``RatingSummary``, or
+    ``None`` when the page has none)."""
     scopes = list(scopes)
-    condition = models.Q(scope__in=[*scopes, "sites"] if "tree" in scopes else scopes)
-    if also is not None:
-        condition |= models.Q(scope__in=also)
-    stored = dict(ContentVersion.objects.filter(condition).values_list("scope", "version"))
-    if "tree" in scopes:
-        _saw_sites(stored.pop("sites", 0))
+    asked = [*scopes, SITES] if TREE in scopes else scopes
+    stored, summary = _select(asked, speakers_of, summary_of)
+    if TREE in scopes:
+        _saw_sites(stored.pop(SITES, 0))
     missing = [scope for scope in scopes if scope not in stored and _anchored(scope)]
     if missing:
         stored.update(_anchor(missing))
-    return {**dict.fromkeys(scopes, 0), **stored}
+    found = Versions({**dict.fromkeys(scopes, 0), **stored})
+    found.summary = summary
+    return found
+
+
+TREE, SITES = "tree", "sites"  # as wagtail_pmolib.invalidation names them
+
+
+def _select(scopes, speakers_of, summary_of):
+    """The stored versions of ``scopes`` (and of ``speakers_of``'s speakers) and the
+    rating summary of ``summary_of``, from one statement written out here: the
+    ORM took longer to compile it than the database to answer it (each row is
+    read through the primary key: the scope, the page's speaker links, the
+    summary's page)."""
+    from .feedback import RatingSummary
+    from .sessions import SessionSpeaker
+
+    connection = connections[router.db_for_read(ContentVersion)]
+    quote = connection.ops.quote_name
+    versions = quote(ContentVersion._meta.db_table)
+    scope, version = quote("scope"), quote("version")
+    # The summary's figures (its integer columns, in the model's order for from_db).
+    figures = [f for f in RatingSummary._meta.concrete_fields if isinstance(f, models.IntegerField)]
+    padding = ", NULL" * len(figures) if summary_of is not None else ""
+    arms, params = [], []
+    if summary_of is not None:
+        # First: the type of each column of a UNION comes from its first non-NULL
+        # value, and PostgreSQL reads the arms in order.
+        columns = ", ".join(f"s.{quote(f.column)}" for f in figures)
+        arms.append(
+            f"SELECT NULL, NULL, {columns} FROM {quote(RatingSummary._meta.db_table)} s "
+            f"WHERE s.{quote('page_id')} = %s"
+        )
+        params.append(summary_of)
+    if scopes:
+        marks = ", ".join(["%s"] * len(scopes))
+        arms.append(
+            f"SELECT v.{scope}, v.{version}{padding} FROM {versions} v WHERE v.{scope} IN ({marks})"
+        )
+        params += scopes
+    if speakers_of is not None:
+        page_id, prefix = speakers_of
+        links = quote(SessionSpeaker._meta.db_table)
+        speaker = f"CAST(l.{quote('speaker_id')} AS VARCHAR(20))"
+        # "speaker:" || id, as the ORM's Concat writes it for each database.
+        name = f"CONCAT(%s, {speaker})" if connection.vendor == "mysql" else f"%s || {speaker}"
+        arms.append(
+            f"SELECT v.{scope}, v.{version}{padding} FROM {links} l "
+            f"JOIN {versions} v ON v.{scope} = {name} WHERE l.{quote('page_id')} = %s"
+        )
+        params += [prefix, page_id]
+    if not arms:
+        return {}, None
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(arms), params)
+        rows = cursor.fetchall()
+    stored, summary = {}, None
+    for row in rows:
+        if row[0] is not None:
+            stored[row[0]] = row[1]
+        else:
+            summary = RatingSummary.from_db(
+                connection.alias,
+                ["page_id", *(f.attname for f in figures)],
+                [summary_of, *row[2:]],
+            )
+    return stored, summary
 
 
 _sites_seen = {"version": 0}
@@ -70,11 +145,11 @@ def _saw_sites(version) -> None:
 # A scope never bumped reads 0, so if the table is emptied (a reset, a copy of
 # another database) every such scope reads 0 again, and entries a cache still
 # holds from before its first bump would be served as current. These few scopes
-# (``tree``, read with every article and catalog key, and each site's feedback
+# (``tree``, read with every article's key, and each site's feedback
 # settings) always have a row: made from the clock when missing, so keys made
 # before the table was emptied never come back.
 def _anchored(scope) -> bool:
-    return scope == "tree" or scope.startswith("settings:")
+    return scope == TREE or scope.startswith("settings:")
 
 
 def _anchor(scopes) -> dict[str, int]:
@@ -94,14 +169,17 @@ def _anchor(scopes) -> dict[str, int]:
     return dict(ContentVersion.objects.filter(scope__in=scopes).values_list("scope", "version"))
 
 
-def request_versions(request, scopes, *, also=None) -> dict[str, int]:
+def request_versions(request, scopes, **also) -> Versions:
     """``read_versions`` remembered on ``request``: a scope read once in a request
-    (e.g. with the article's) costs no query when another part asks for it."""
+    (e.g. with the article's) costs no query when another part asks for it.
+    What ``also`` asks for (``speakers_of``, ``summary_of``) is always read."""
     known = request.__dict__.setdefault("_pmolib_versions", {})
     missing = [scope for scope in scopes if scope not in known]
-    found = read_versions(missing, also=also) if missing or also is not None else {}
+    found = read_versions(missing, **also) if missing or also else Versions()
     known.update(found)
-    return {**{scope: known[scope] for scope in scopes}, **found}
+    result = Versions({**{scope: known[scope] for scope in scopes}, **found})
+    result.summary = found.summary
+    return result
 
 
 def bump_versions(scopes) -> None:

@@ -1,6 +1,6 @@
 """Library search: matching, sorting, paging and the results a page shows.
-No HTTP here: the library page (HTML) and the JSON API call the same
-functions, so they can never disagree.
+No HTTP here: the library page calls these functions (and so will a JSON API,
+which then cannot disagree with the page).
 
 Everything is read from the database (and the search backend) per request;
 nothing about the sessions is kept between requests. A search request makes a
@@ -29,8 +29,9 @@ from django.utils.translation import ngettext
 from wagtail.models import Page
 
 from ..conf import pmolib_settings
-from ..feedback.summary import Summary, bayesian_average_sql
+from ..feedback.summary import Summary, bayesian_average_sql, rating_prior
 from ..models.pages import LINK_FIELDS
+from ..text import handouts_in, html_to_text, raw_stream_data
 from . import matching
 from .excerpts import excerpt, lead, mark, stem, terms_pattern
 from .facets import (
@@ -53,7 +54,6 @@ from .params import (
 )
 from .query import ParsedQuery
 from .scope import LibraryScope
-from .text import handouts_in, html_to_text, raw_stream_data
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def rollback_on_error():
 
 def rating_sort(queryset, sort: str, counts: Counts):
     """``queryset`` in "top rated" or "most rated" order: the Bayesian average of the
-    ratings (the library's mean as prior, ``BAYESIAN_PRIOR_WEIGHT``) or their number,
+    ratings (``feedback.summary``; the library's mean as prior) or their number,
     each breaking the other's ties, then newest first."""
     rated = models.Q(pmolib_rating_summary__count__gt=0)
     count = models.Case(
@@ -82,11 +82,8 @@ def rating_sort(queryset, sort: str, counts: Counts):
         default=0,
         output_field=models.IntegerField(),
     )
-    prior = counts.rated_total / counts.rated_count if counts.rated_count else 0.0
-    bayes = Coalesce(
-        bayesian_average_sql(count, total, prior, pmolib_settings.BAYESIAN_PRIOR_WEIGHT),
-        Value(0.0),
-    )
+    prior = rating_prior(counts.rated_count, counts.rated_total)
+    bayes = Coalesce(bayesian_average_sql(count, total, prior), Value(0.0))
     queryset = queryset.alias(_pmolib_bayes=bayes, _pmolib_count=count)
     keys = [models.F("_pmolib_bayes").desc(), models.F("_pmolib_count").desc()]
     if sort == SORT_MOST_RATED:
@@ -154,9 +151,9 @@ class _Results:
         return list(self.queryset.values_list("pk", flat=True)[key])
 
 
-def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutcome:
+def run_search(scope: LibraryScope, params: SearchParams) -> SearchOutcome:
     """Everything a library page shows for ``params``, for the visitor whose scope
-    (``scope.scope_for``) is ``scope``. ``request`` is only used to build links."""
+    (``scope.scope_for``) is ``scope``; links are relative to the library page."""
     outcome = SearchOutcome(params=params, notices=list(params.notices))
     query = params.query
     kind = matching.backend_kind()
@@ -168,7 +165,7 @@ def run_search(scope: LibraryScope, request, params: SearchParams) -> SearchOutc
 
         try:
             with rollback_on_error():
-                return remote.run_search(scope, request, params, outcome)
+                return remote.run_search(scope, params, outcome)
         except Exception:  # a backend outage or a query it refuses must not fail the page
             logger.exception("The library search failed for %r", query.text)
             outcome.failed = True
@@ -303,6 +300,7 @@ def pdf_snippet(query: ParsedQuery):
     """An expression for a session query: about ``PDF_SNIPPET_CHARS`` characters of
     the PDF text of one of the session's handout documents that contains the
     query's longest word, around its first occurrence; ``None`` if none does.
+    Never of a private document (``models.documents.private_q``).
 
     The session's documents come from Wagtail's reference index, so the passage
     is read in the query that loads the results: the whole text (up to
@@ -313,6 +311,7 @@ def pdf_snippet(query: ParsedQuery):
     from wagtail.models import Page, ReferenceIndex
 
     from ..models import DocumentText
+    from ..models.documents import private_q
 
     word = stem(max(query.terms, key=len)[:32].casefold())  # "frameworks" finds "framework"
     documents = ReferenceIndex.objects.filter(
@@ -325,6 +324,7 @@ def pdf_snippet(query: ParsedQuery):
     texts = (
         DocumentText.objects.annotate(document_key=Cast("document_id", CharField()))
         .filter(document_key__in=documents, text__icontains=word)
+        .exclude(private_q("document__"))
         .annotate(snippet=Substr("text", start, PDF_SNIPPET_CHARS))
         .order_by("document_id")
         .values("snippet")[:1]

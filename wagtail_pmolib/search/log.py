@@ -1,15 +1,29 @@
 """The search log and what is built on it: counting visitors' searches, the
 "Popular searches" and "Searches with no results" reports, popular searches
 offered when nothing matched, and editors' picks from Wagtail's search promotions.
+
+Two rules (README, "Search for editors"):
+
+- The admin reports count every search (``SearchTerm``), for editors only.
+- The popular searches offered to visitors are public: a text is offered only
+  once ``POPULAR_SEARCHES_MIN_VISITORS`` distinct visitors searched for it in
+  the last ``POPULAR_SEARCHES_DAYS`` days and were shown sessions anyone may see
+  (``SearchVisitor``), and no editor hid it (``HiddenSearchTerm``). A visitor who
+  sees more than anyone (signed in, a password given: ``LibraryScope.public``)
+  does not count, so words that match only private sessions are never offered;
+  nor does one visitor searching again and again.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import ipaddress
 import logging
 
 from django.apps import apps
-from django.db import DatabaseError, models
+from django.core.cache import cache
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from ..conf import pmolib_settings
@@ -27,12 +41,37 @@ def promotions_installed() -> bool:
     return apps.is_installed(PROMOTIONS_APP)
 
 
-def record_search(query: ParsedQuery, found: int) -> None:
+def search_visitor(request) -> str:
+    """Who searched, as the popular searches count visitors: a keyed hash of the
+    account when signed in, else of the network address (an IPv6 address's /64,
+    which one household or one attacker holds whole). Not the user agent nor a
+    cookie, which a visitor changes at will to count as many."""
+    from ..feedback.identity import client_ip, keyed_hash
+
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return keyed_hash(f"search:user:{user.pk}")
+    address = client_ip(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return keyed_hash(f"search:address:{address}")
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            parsed = parsed.ipv4_mapped
+        else:
+            address = str(ipaddress.ip_network((parsed, 64), strict=False))
+            return keyed_hash(f"search:network:{address}")
+    return keyed_hash(f"search:address:{parsed}")
+
+
+def record_search(query: ParsedQuery, found: int, visitor: str | None = None) -> None:
     """Count one search for the reports, and in Wagtail's query log when search
-    promotions are installed. Never fails the page: a failed write is logged (a
-    database locked by other writers past its timeout as a warning: the search is
-    shown, not counted)."""
-    from ..models import SearchTerm
+    promotions are installed; with ``visitor`` (``search_visitor``), also as a
+    search that showed that visitor sessions anyone may see. Never fails the
+    page: a failed write is logged (a database locked by other writers past its
+    timeout as a warning: the search is shown, not counted)."""
+    from ..models import SearchTerm, SearchVisitor
 
     if not pmolib_settings.SEARCH_LOG or not query:
         return
@@ -53,6 +92,10 @@ def record_search(query: ParsedQuery, found: int) -> None:
                     ],
                     ignore_conflicts=True,
                 )
+                # Visitors are kept no longer than they can count (a few times a day).
+                SearchVisitor.objects.filter(date__lt=_popular_since()).delete()
+            if visitor and found:
+                _record_visitor(SearchVisitor(query_string=text, date=today, visitor=visitor))
             if promotions_installed():
                 from wagtail.contrib.search_promotions.models import Query
 
@@ -64,9 +107,26 @@ def record_search(query: ParsedQuery, found: int) -> None:
             logger.exception("Could not log the library search %r", text)
 
 
-def record_visitor_search(request, outcome) -> None:
+def _record_visitor(row) -> None:
+    """Store ``row`` (a ``SearchVisitor``) unless it is stored. The insert is
+    idempotent; Django's cache only remembers it was made, so a visitor who
+    sorts or filters the same search again costs no write (a cache that forgot
+    costs one insert, ignored)."""
+    key = (
+        "wagtail_pmolib:search-visitor:"
+        + hashlib.sha256(f"{row.date}\n{row.visitor}\n{row.query_string}".encode()).hexdigest()
+    )
+    if cache.get(key):
+        return
+    type(row).objects.bulk_create([row], ignore_conflicts=True)
+    transaction.on_commit(lambda: cache.set(key, True, 60 * 60 * 24))
+
+
+def record_visitor_search(request, outcome, scope) -> None:
     """Count ``outcome``'s search if it is a visitor's: words on the first page of
-    results, asked with GET, not a preview and not a crawler."""
+    results, asked with GET, not a preview and not a crawler. It counts towards
+    the popular searches offered to visitors only if it found sessions and the
+    visitor's ``scope`` is what anyone sees."""
     from ..feedback.identity import is_bot
 
     if (
@@ -76,7 +136,10 @@ def record_visitor_search(request, outcome) -> None:
         and not getattr(request, "is_preview", False)
         and not is_bot(request)
     ):
-        record_search(outcome.params.query, outcome.total)
+        public = scope.public and outcome.total > 0
+        record_search(
+            outcome.params.query, outcome.total, search_visitor(request) if public else None
+        )
 
 
 def search_extras(request, outcome, scope) -> dict:
@@ -118,15 +181,71 @@ def search_terms(rows=None, *, since=None, no_results=False):
     return rows.order_by(order, "-last_seen", "query_string")
 
 
-def popular_searches(limit=5, days=90) -> list[str]:
-    """Texts often searched recently that found something (one query)."""
-    since = timezone.localdate() - datetime.timedelta(days=days)
+def _popular_since() -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=pmolib_settings.POPULAR_SEARCHES_DAYS)
+
+
+def public_visitors():
+    """Per text: ``visitors``, the distinct visitors it showed public sessions to
+    in the last ``POPULAR_SEARCHES_DAYS`` days; most first."""
+    from ..models import SearchVisitor
+
+    return (
+        SearchVisitor.objects.filter(date__gte=_popular_since())
+        .values("query_string")
+        .annotate(visitors=models.Count("visitor", distinct=True))
+        .order_by("-visitors", "query_string")
+    )
+
+
+def popular_searches(limit=None) -> list[str]:
+    """The popular searches offered to visitors (the module's rule), most
+    searched first (one query)."""
+    from ..models import HiddenSearchTerm
+
+    limit = pmolib_settings.POPULAR_SEARCHES if limit is None else limit
+    if not limit:
+        return []
     rows = (
-        search_terms(since=since)
-        .filter(total_hits__gt=models.F("total_no_result_hits"))
+        public_visitors()
+        .exclude(query_string__in=HiddenSearchTerm.objects.values("query_string"))
+        .filter(visitors__gte=pmolib_settings.POPULAR_SEARCHES_MIN_VISITORS)
         .values_list("query_string", flat=True)
     )
     return list(rows[:limit])
+
+
+def with_public_status(rows):
+    """``search_terms`` rows with ``public_visitors`` (as ``public_visitors``
+    counts them) and ``hidden`` (whether an editor hid the text), for the report."""
+    from ..models import HiddenSearchTerm
+
+    visitors = (
+        public_visitors()
+        .filter(query_string=models.OuterRef("query_string"))
+        .values("visitors")[:1]
+    )
+    return rows.annotate(
+        public_visitors=models.functions.Coalesce(
+            models.Subquery(visitors, output_field=models.IntegerField()), 0
+        ),
+        hidden=models.Exists(
+            HiddenSearchTerm.objects.filter(query_string=models.OuterRef("query_string"))
+        ),
+    )
+
+
+def hide_search(text: str, user=None, *, hidden=True) -> None:
+    """Hide ``text`` (a normalised search) from the popular searches offered to
+    visitors, or show it again (``hidden=False``)."""
+    from ..models import HiddenSearchTerm
+
+    if hidden:
+        HiddenSearchTerm.objects.get_or_create(
+            query_string=text, defaults={"hidden_by": user if user and user.pk else None}
+        )
+    else:
+        HiddenSearchTerm.objects.filter(query_string=text).delete()
 
 
 def editors_picks(query: ParsedQuery, request, *, scope=None) -> list[dict]:

@@ -1,4 +1,5 @@
-"""Which live sessions show a speaker, a conference or a document, and how to
+"""Which live sessions show a speaker, a conference, a document or the documents
+of a collection, and how to
 re-index them: in batches, so a speaker of 10,000 sessions costs a bounded
 amount of memory and one query batch per ``BATCH_SIZE`` sessions.
 
@@ -110,3 +111,24 @@ def reindex_sessions_showing_document(document) -> int:
     """Re-index the live sessions whose content shows a document (its title and
     the text of its PDF are part of each session's entry)."""
     return reindex_sessions(pages_referencing(type(document), [document.pk]))
+
+
+def reindex_sessions_showing_collection(collection_id: int) -> int:
+    """Re-index the live sessions that show a document of a collection or of one
+    below it (its privacy changed: whether the documents' titles and PDF text
+    are searched, ``models.documents.private_q``); nothing if it is gone."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+    from wagtail.documents import get_document_model
+    from wagtail.models import Collection
+
+    collection = Collection.objects.filter(pk=collection_id).only("path").first()
+    if collection is None:
+        return 0
+    model = get_document_model()
+    ids = (
+        model.objects.filter(collection__path__startswith=collection.path)
+        .annotate(text_id=Cast("pk", CharField()))
+        .values("text_id")
+    )
+    return reindex_sessions(pages_referencing(model, ids))

@@ -119,7 +119,7 @@ def _speaker_names(ids):
     return dict(Speaker.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
-def run_search(scope, request, params: SearchParams, outcome):
+def run_search(scope, params: SearchParams, outcome):
     """``engine.run_search`` for these backends (it catches their failures)."""
     from .engine import _finish, _Results
 

@@ -63,6 +63,10 @@ class LibraryScope:
     # Paths of the pages whose view restriction the visitor has not passed: their
     # subtrees are hidden. Nested ones are left out (their ancestor hides them).
     hidden: tuple[str, ...] = ()
+    # Whether the visitor sees what anyone sees: the library is under no view
+    # restriction and the visitor passed none below it (the search log counts only
+    # such searches towards the popular searches offered to visitors).
+    public: bool = False
 
     def exclude_hidden(self, queryset, prefix=""):
         """``queryset`` without the hidden subtrees. One ``NOT IN`` per path length:
@@ -187,21 +191,30 @@ def scope_for(index_page, request, session_model=None) -> LibraryScope:
     """``request``'s visitor's scope of ``index_page``: one query reads the view
     restrictions below the library, each decided as Wagtail's
     ``PageViewRestriction.accept_request`` decides it (``request`` may be ``None``:
-    an anonymous visitor). Only ``request.user`` and ``request.session`` are read."""
+    an anonymous visitor). Only ``request.user`` and ``request.session`` are read.
+    The same query reads the restrictions on the library and above it (Wagtail
+    checked them before serving the library) for ``LibraryScope.public``."""
     if session_model is None:
         session_model = index_page.get_session_model()
     user = getattr(request, "user", None)
+    steplen = Page.steplen
+    above = [index_page.path[:end] for end in range(steplen, len(index_page.path) + 1, steplen)]
     rows = (
         PageViewRestriction.objects.filter(
-            page__path__startswith=index_page.path, page__depth__gt=index_page.depth
+            models.Q(page__path__startswith=index_page.path, page__depth__gt=index_page.depth)
+            | models.Q(page__path__in=above)
         )
         .annotate(in_group=_group_ids(user))
         .values_list("pk", "restriction_type", "page__path", "in_group")
     )
     hidden = []
+    public = True
     passed_passwords = None
     for pk, kind, path, in_group in rows:
         if kind == PageViewRestriction.NONE:
+            continue
+        if len(path) <= len(index_page.path):  # the library or above it
+            public = False
             continue
         if kind == PageViewRestriction.PASSWORD:
             if passed_passwords is None:
@@ -213,6 +226,8 @@ def scope_for(index_page, request, session_model=None) -> LibraryScope:
             accepted = user is not None and user.is_authenticated
         else:  # groups
             accepted = bool(in_group)
-        if not accepted:
+        if accepted:
+            public = False
+        else:
             hidden.append(path)
-    return LibraryScope(index_page, session_model, _collapse(hidden))
+    return LibraryScope(index_page, session_model, _collapse(hidden), public=public)

@@ -154,20 +154,25 @@
             var form = section.querySelector("[data-pmolib-feedback-form]");
             var status = section.querySelector("[data-pmolib-feedback-status]");
             if (!form || !window.fetch || !window.FormData) { return; }
-            var mode = section.getAttribute("data-comment-mode");
-            var lowBelow = parseInt(section.getAttribute("data-low-below"), 10) || 4;
+            // The ratings whose choice shows the comment box (FeedbackSettings.comment_wanted).
+            var commentRatings = (section.getAttribute("data-comment-ratings") || "").split(" ");
             var box = section.querySelector("[data-pmolib-comment]");
             var shownByServer = box && !box.hidden;
             form.addEventListener("change", function (event) {
                 if (event.target.name !== "rating" || !box || shownByServer) { return; }
-                var rating = parseInt(event.target.value, 10);
                 var textarea = box.querySelector("textarea");
-                if (mode === "always" || (mode === "low_rating" && rating < lowBelow)) {
+                if (commentRatings.indexOf(event.target.value) !== -1) {
                     revealComment(section, false);
-                } else if (mode === "low_rating" && !(textarea && textarea.value)) {
+                } else if (commentRatings[0] && !(textarea && textarea.value)) {
                     box.hidden = true;  // moved on from a low rating before writing anything
                 }
             });
+            function wake() {
+                var button = form.querySelector("[type=submit]");
+                if (button) { button.disabled = false; }
+            }
+            form.addEventListener("input", wake);
+            form.addEventListener("change", wake);
             form.addEventListener("submit", function (event) {
                 event.preventDefault();
                 var button = form.querySelector("[type=submit]");
@@ -182,8 +187,15 @@
                         updateSummary(section, body.summary);
                         status.textContent = body.message || "";
                         var textarea = form.querySelector("textarea[name=comment]");
-                        if (textarea && textarea.value && !body.show_comment) { textarea.value = ""; }
-                        if (body.show_comment) { revealComment(section, true); }
+                        var sentComment = textarea && textarea.value.trim();
+                        if (sentComment) {
+                            // Stored: an empty box and a resting button say so; the
+                            // next change (a new rating, more words) wakes the button.
+                            textarea.value = "";
+                            if (button) { button.disabled = true; }
+                        } else if (body.show_comment) {
+                            revealComment(section, true);
+                        }
                     } else {
                         showErrors(form, body.errors);
                         status.textContent = body.errors

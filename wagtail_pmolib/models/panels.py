@@ -1,20 +1,23 @@
-"""A page edit view's "Ratings and comments" panel."""
+"""Panels of a page's edit view, declared by page models (``SessionPage``; host
+page types may add them too): "Ratings and comments", and the warning about
+documents a private page shows that anyone may download."""
 
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 
-# Imports of models and permissions happen when the panel renders: this module
-# is imported by ``models/pages.py``.
+# Pure arithmetic, no models (L1 in tests/test_layering.py).
+from ..feedback.summary import Summary
+from .feedback import Feedback, FeedbackStatus, RatingSummary
+from .permissions import can_reset_ratings, can_view_feedback
 
 
 def feedback_listing_url(page_id=None) -> str | None:
     """The feedback listing in the admin, filtered to one page when given."""
-    from ..models import Feedback
-
     viewset = getattr(Feedback, "snippet_viewset", None)
     if viewset is None:
         return None
@@ -44,8 +47,6 @@ class FeedbackSummaryPanel(Panel):
         template_name = "wagtail_pmolib/admin/feedback_panel.html"
 
         def is_shown(self):
-            from .permissions import can_view_feedback
-
             return (
                 getattr(self.instance, "pk", None) is not None
                 and self.request is not None
@@ -53,10 +54,6 @@ class FeedbackSummaryPanel(Panel):
             )
 
         def get_context_data(self, parent_context=None):
-            from ..feedback.summary import Summary
-            from ..models import Feedback, FeedbackStatus, RatingSummary
-            from .permissions import can_reset_ratings
-
             context = super().get_context_data(parent_context)
             page_id = self.instance.pk
             stored = RatingSummary.objects.filter(page_id=page_id).first()
@@ -79,3 +76,52 @@ class FeedbackSummaryPanel(Panel):
                 ),
             )
             return context
+
+
+DOCUMENTS_HEADING = _("Documents anyone can download")
+
+
+class DocumentPrivacyPanel(Panel):
+    """A warning, shown only when it applies: the page is private (it or a page
+    above it has a view restriction) but shows documents that anyone with their
+    address may download, as their collections are not restricted
+    (``access.documents.exposed_documents``). Lists them, with where to fix it.
+
+    Host sites may add it to their own page types' panels.
+    """
+
+    def __init__(self, heading=DOCUMENTS_HEADING, **kwargs):
+        kwargs.setdefault("icon", "warning")
+        super().__init__(heading=heading, **kwargs)
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_pmolib/admin/document_privacy_panel.html"
+
+        @cached_property
+        def documents(self):
+            from ..access.documents import exposed_documents
+
+            if getattr(self.instance, "pk", None) is None:
+                return []
+            return exposed_documents(self.instance)
+
+        def is_shown(self):
+            return bool(self.documents)
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["documents"] = [
+                (document, _document_edit_url(document)) for document in self.documents
+            ]
+            try:
+                context["collections_url"] = reverse("wagtailadmin_collections:index")
+            except NoReverseMatch:
+                context["collections_url"] = None
+            return context
+
+
+def _document_edit_url(document):
+    try:
+        return reverse("wagtaildocs:edit", args=[document.pk])
+    except NoReverseMatch:
+        return None

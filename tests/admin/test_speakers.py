@@ -110,7 +110,40 @@ class SpeakerAdminTests(WagtailTestUtils, TestCase):
     def test_a_taken_slug_typed_by_an_editor_is_refused(self):
         response = self.client.post(ADD_URL, speaker_form(name="Other", slug="lindsay-scott"))
         self.assertEqual(response.status_code, 200)
-        self.assertIn("slug", response.context["form"].errors)
+        self.assertEqual(
+            response.context["form"].errors["slug"],
+            [
+                "Another speaker already uses this slug. Choose another, or leave it "
+                "blank to make one from the name."
+            ],
+        )
+        self.assertContains(response, 'value="Other"')  # what was typed stays
+
+    def test_listing_and_chooser_tell_speakers_apart(self):
+        from tests.builders import build_conference, build_image, build_library, build_session
+        from wagtail_pmolib.models import SessionSpeaker
+
+        self.lindsay.photo = build_image("Lindsay")
+        self.lindsay.save()
+        conference = build_conference(build_library())
+        for title in ("One", "Two"):
+            session = build_session(conference, title)
+            SessionSpeaker.objects.create(page=session, speaker=self.lindsay)
+        chooser = reverse("wagtailsnippetchoosers_wagtail_pmolib_speaker:choose")
+        for url in (LIST_URL, chooser):
+            response = self.client.get(url)
+            self.assertEqual(response.status_code, 200, url)
+            content = response.json()["html"] if url == chooser else response.content
+            soup = self.get_soup(content)
+            headings = [" ".join(th.get_text().split()) for th in soup.select("thead th")]
+            for heading in ("Photo", "Role", "Organisation", "Sessions"):
+                self.assertIn(heading, headings, url)
+            row = next(tr for tr in soup.select("tbody tr") if "Lindsay Scott" in tr.get_text())
+            cells = [" ".join(td.get_text().split()) for td in row.select("td")]
+            self.assertIn("Director", cells, url)
+            self.assertIn("PMO Learning", cells, url)
+            self.assertIn("2", cells, url)
+            self.assertIsNotNone(row.select_one("td.pmolib-photo-cell img"), url)
 
     def test_edit(self):
         response = self.client.get(edit_url(self.eileen))

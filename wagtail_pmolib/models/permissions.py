@@ -1,4 +1,5 @@
-"""Who may see and change feedback in the admin.
+"""Who may see and change feedback in the admin (the page panel, the report, the
+listing, "Reset ratings").
 
 Through Wagtail's permission policy for ``Feedback``, so a host site that
 registers its own policy is obeyed everywhere.
@@ -8,10 +9,10 @@ from __future__ import annotations
 
 from wagtail.permissions import policy_registry
 
+from .feedback import Feedback
+
 
 def feedback_policy():
-    from ..models import Feedback
-
     return policy_registry.get_by_type(Feedback)
 
 
