@@ -10,6 +10,8 @@ import os
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from tests.api.support import API, build_seed_library
@@ -27,7 +29,14 @@ def library(db, settings):
     settings.WAGTAIL_PMOLIB = {"INDEX_PAGE_SIZE": 2}
     tree = build_seed_library()
     restrict(tree.next_session)
-    return tree
+    # Requests are served by Django's own WSGI handler, which closes a database
+    # connection it finds in a transaction (the test's) when each request starts
+    # and finishes: keep it open, as Django's test client does.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield tree
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @schema.parametrize()

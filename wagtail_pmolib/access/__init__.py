@@ -24,9 +24,6 @@ class Visibility:
 
     site: Site | None
     scope: LibraryScope | None  # the caller's hidden subtrees, over the whole tree
-    # Whether the caller may see more than an anonymous visitor (signed in, a
-    # page's password passed): what they are shown must not go to shared caches.
-    personal: bool = False
 
     @property
     def root(self):
@@ -39,16 +36,6 @@ class Visibility:
             return model.objects.none()
         queryset = model.objects.live().descendant_of(self.root, inclusive=True)
         return self.scope.exclude_hidden(queryset)
-
-    def allows(self, page) -> bool:
-        """Whether the caller may see ``page`` (no query): live, in the site, not
-        under a restriction the caller has not passed."""
-        return (
-            self.site is not None
-            and page.live
-            and page.path.startswith(self.root.path)
-            and self.scope.allows(page.path)
-        )
 
 
 def visibility_for(request) -> Visibility:
@@ -65,14 +52,15 @@ def visibility_for(request) -> Visibility:
         # itself cannot be restricted).
         tree_root = Page(path=site.root_page.path[: Page.steplen], depth=1)
         scope = scope_for(tree_root, request, Page)
-    visibility = Visibility(site, scope, personal=is_personal(request))
+    visibility = Visibility(site, scope)
     request.__dict__["_pmolib_visibility"] = visibility
     return visibility
 
 
 def is_personal(request) -> bool:
     """Whether ``request`` comes with something that may show it more than an
-    anonymous visitor sees: a signed-in user, a passed page password, a token."""
+    anonymous visitor sees (a signed-in user, a passed page password, a token):
+    what it is shown must not go to shared caches."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return True

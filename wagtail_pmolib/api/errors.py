@@ -10,6 +10,7 @@ errors (a word where a number belongs, a missing parameter) into the same shape.
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Literal
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
@@ -19,15 +20,12 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 PROBLEM_JSON = "application/problem+json"
 
-# Where a request parameter is read from, in the words of OpenAPI.
-LOCATIONS = {"query": "query", "path": "path", "header": "header", "cookie": "cookie"}
-
 
 class ParameterError(Schema):
     detail: str
     parameter: str
-    # "query" or "path", as OpenAPI names where a parameter is.
-    location: str
+    # Where the parameter is, as OpenAPI names it.
+    location: Literal["query", "path"]
 
 
 class ProblemDetails(Schema):
@@ -52,10 +50,6 @@ class Problem(HttpError):
         )
 
 
-def not_found(detail: str, parameter: str = "id", location: str = "path") -> Problem:
-    return Problem(404, detail, parameter, location)
-
-
 def problem_response(status: int, detail: str, errors=()) -> HttpResponse:
     body = ProblemDetails(
         type="about:blank",
@@ -73,7 +67,7 @@ def problem_response(status: int, detail: str, errors=()) -> HttpResponse:
 def _parameter_message(error: dict) -> tuple[str, str, str]:
     """``(sentence, parameter, location)`` for one of ninja's validation errors."""
     loc = [str(part) for part in error.get("loc", ())]
-    location = LOCATIONS.get(loc[0], "query") if loc else "query"
+    location = "path" if loc and loc[0] == "path" else "query"
     # ("query", "page"), or ("query", <schema>, "page") for a schema's field.
     parameter = loc[-1] if len(loc) > 1 else (loc[0] if loc else "")
     kind = error.get("type", "")
@@ -102,8 +96,6 @@ def _parameter_message(error: dict) -> tuple[str, str, str]:
         )
     elif kind == "string_too_short":
         reason = _("must not be empty")
-    elif kind == "literal_error":
-        reason = _("must be one of %(values)s") % {"values": context.get("expected", "")}
     else:
         reason = _("is not valid (%(reason)s)") % {"reason": error.get("msg", kind)}
     return f"{name} {reason}.", parameter, location
