@@ -18,13 +18,13 @@ from tests.builders import (
 from wagtail_pmolib.models import Speaker
 
 # A session's detail once its renditions exist: the site, the view restrictions,
-# the session, its conference, its library, the content versions, its rating
-# summary, its library's ratings (8: what a 304 costs), its speakers and their
+# the session, its conference, its library, the content versions with its rating
+# summary, its library's ratings (7: what a 304 costs), its speakers and their
 # photos' renditions, its neighbours, the documents of its rich text's links, and
 # per block type the documents or images it chose (handouts, handout groups,
 # covers, figures, the poster) with their renditions, and per stream which of
 # its documents are private (issue 9.1: a private document's title is not shown).
-SESSION_DETAIL_QUERIES = 22
+SESSION_DETAIL_QUERIES = 21
 
 
 def session_with(conference, n, title):

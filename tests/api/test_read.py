@@ -3,7 +3,7 @@
 import datetime
 
 from django.test import TestCase, override_settings
-from wagtail.models import Page
+from wagtail.models import BaseViewRestriction, Collection, CollectionViewRestriction, Page
 
 from tests.api.support import API, build_seed_library
 from tests.builders import SEED_TITLE, build_conference, build_document, build_session
@@ -229,6 +229,7 @@ class ReadTests(TestCase):
             {
                 "id": document.pk,
                 "title": "The SORE Framework",
+                "private": False,
                 "url": f"{BASE}{document.url}",
                 "file_type": "PDF",
                 "file_extension": "pdf",
@@ -251,6 +252,24 @@ class ReadTests(TestCase):
             f'<p>In <a href="{BASE}/library/">the library</a>.</p>',
         )
         self.assertTrue(all(b["id"] for b in body))
+
+    def test_a_private_documents_handout_says_so_without_its_title(self):
+        members = Collection.get_first_root_node().add_child(name="Members")
+        CollectionViewRestriction.objects.create(
+            collection=members, restriction_type=BaseViewRestriction.LOGIN
+        )
+        secret = build_document("Board minutes", "minutes.pdf")
+        secret.collection = members
+        secret.save()
+        session = SessionPage.objects.get(pk=self.tree.session.pk)
+        session.body.append(("handout", {"document": secret, "title": ""}))
+        session.save_revision().publish()
+        [public, private] = [b["value"] for b in self.session()["body"] if b["type"] == "handout"]
+        self.assertIs(public["document"]["private"], False)
+        self.assertIs(private["document"]["private"], True)
+        self.assertEqual(private["title"], "")
+        self.assertEqual(private["document"]["title"], "")
+        self.assertEqual(private["document"]["url"], f"{BASE}{secret.url}")
 
     def test_a_handout_whose_document_was_deleted_is_left_out(self):
         gone = build_document("Gone", "gone.pdf")

@@ -198,7 +198,11 @@ class Recording(Schema):
 
 class Document(Schema):
     id: int
-    title: str
+    title: str = Field(description='"" for a private document, as the page shows it.')
+    private: bool = Field(
+        description="In a collection with a view restriction: Wagtail serves it only "
+        "to those who pass it."
+    )
     url: str = Field(description="The download address (absolute).")
     file_type: str = Field(description='As people name it: "PDF", "Word", "PowerPoint"…')
     file_extension: str

@@ -13,7 +13,7 @@ from ... import invalidation
 from ...access import visibility_for
 from ...feedback.context import feedback_endpoint, is_enabled
 from ...feedback.settings import settings_for_request
-from ...feedback.votes import summary_for
+from ...feedback.summary import Summary
 from ...models import ConferencePage, ConferenceTheme, LibraryIndexPage, SessionPage
 from ...models.crosslinks import crosslinks
 from ...models.feedback import ratings_below
@@ -148,8 +148,9 @@ def session_detail(request, session, response):
         invalidation.TREE,
         invalidation.settings_scope(visibility.site.pk),
     ]
-    versions = request_versions(request, scopes)
-    summary = summary_for(session.pk)
+    # The rating summary comes with the versions, in one statement.
+    versions = request_versions(request, scopes, summary_of=session.pk)
+    summary = Summary.from_model(versions.summary)
     prior = ratings_below(library) if library is not None else (0, 0)
     etag = version_etag(
         visibility.site.pk, [versions[s] for s in scopes], summary.cache_token, prior
