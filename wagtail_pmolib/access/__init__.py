@@ -1,4 +1,5 @@
-"""Who may see which library pages, decided per request (L3: no HTTP answers here).
+"""Who may see what (L3: no HTTP answers here). Here: which library pages, decided
+per request; ``documents``: which documents a page exposes.
 
 The JSON API (and any other front end that is not Wagtail's own page serving)
 asks this module what a caller may see: live pages of the request's site, minus
