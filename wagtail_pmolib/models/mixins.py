@@ -13,8 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 
-from ..conf import pmolib_settings
-from ..feedback.summary import Summary, bayesian_average
+from ..feedback.summary import Summary, bayesian_average, rating_prior
 from ..toc import (
     AnchorRegistry,
     TocSection,
@@ -186,13 +185,7 @@ class FeedbackMixin(RoutablePageMixin, models.Model):
             prior = ratings_below(library) if library is not None else None
         bayes = None
         if prior is not None:
-            count, total = prior
-            bayes = bayesian_average(
-                summary.count,
-                summary.total,
-                total / count if count else 0.0,
-                pmolib_settings.BAYESIAN_PRIOR_WEIGHT,
-            )
+            bayes = bayesian_average(summary.count, summary.total, rating_prior(*prior))
         return {**summary.as_dict(), "bayesian_average": None if bayes is None else round(bayes, 2)}
 
     def get_context(self, request, *args, **kwargs):
