@@ -33,7 +33,8 @@ from . import search_content
 
 SMALL = 20
 MAX_QUERIES = 15
-# PostgreSQL: a full search request at most this many times Wagtail's bare search.
+# PostgreSQL: a full search request at most this many times the request of Wagtail's
+# search view (the `wagtail start` template's, benchmarks/plainpage/views.py).
 MAX_SEARCH_RATIO = 1.2
 # SQLite: a full search request's median at most this many ms (at 10,000 sessions).
 MAX_SQLITE_MS = 100
@@ -277,6 +278,18 @@ def bare_search(q, ranked=True):
     return run
 
 
+def view_request(client, q):
+    """A request to the `wagtail start` search view for ``q`` (the yardstick)."""
+    url = f"/bare-search/?{urlencode({'query': q})}"
+
+    def run():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    return run
+
+
 def page_request(client, request):
     def run():
         return fetch(client, request)
@@ -354,6 +367,13 @@ def run(n, iterations, budget, log=print):
     vendor = connection.vendor
     log(f"Building the search libraries ({SMALL} and {n:,} sessions) …", flush=True)
     small, large = build(n, log)
+    if vendor == "postgresql":
+        # A production database has planner statistics: autovacuum analyzes a table
+        # after bulk changes, but on its own schedule. Analyze now, so that the
+        # figures do not depend on whether it ran yet (without statistics PostgreSQL
+        # takes the library's 10,000 sessions for a handful, and picks plans for that).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     client = Client()
     requests = {built.n: make_requests(built) for built in (small, large)}
     log("Counting queries (1 warm-up and 2 counted requests each) and each request's peak …")
@@ -374,6 +394,9 @@ def run(n, iterations, budget, log=print):
         label = f"SessionPage.objects.live().search({q!r}{{}})[:20]"
         if vendor != "sqlite":  # ranked, it takes 10-25 s a search there (see the README)
             items.append(Timed(f"bare:{q}", label.format(""), bare_search(q), n))
+            items.append(
+                Timed(f"view:{q}", "the `wagtail start` search view", view_request(client, q), n)
+            )
         items.append(
             Timed(
                 f"unranked:{q}",
@@ -383,7 +406,7 @@ def run(n, iterations, budget, log=print):
             )
         )
     for item in items:  # warm up the search tables for the bare searches (untimed)
-        if item.key.startswith(("bare:", "unranked:")):
+        if item.key.startswith(("bare:", "unranked:", "view:")):
             item.run()
     log(
         f"Timing {iterations} rounds of {len(items)} search requests "
@@ -395,11 +418,14 @@ def run(n, iterations, budget, log=print):
     log(f"  {time.perf_counter() - started:.1f} s", flush=True)
 
     by_key = {item.key: item for item in items}
-    # Every search request at n sessions against the bare search for the same words
-    # (the targets on PostgreSQL), and against the same search unranked (for information).
-    ratios, unranked_ratios = {}, {}
+    # Every search request at n sessions against the request of Wagtail's search view
+    # for the same words (the targets on PostgreSQL), and, for information, against
+    # Wagtail's search query alone, ranked and unranked.
+    view_ratios, ratios, unranked_ratios = {}, {}, {}
     for case in (case for case in CASES if case.q):
         median = by_key[f"{case.key}@{n}"].stats["median_ms"]
+        if f"view:{case.q}" in by_key:
+            view_ratios[case.key] = median / by_key[f"view:{case.q}"].stats["median_ms"]
         if f"bare:{case.q}" in by_key:
             ratios[case.key] = median / by_key[f"bare:{case.q}"].stats["median_ms"]
         unranked_ratios[case.key] = median / by_key[f"unranked:{case.q}"].stats["median_ms"]
@@ -429,14 +455,14 @@ def run(n, iterations, budget, log=print):
                     "passed": median <= MAX_SQLITE_MS,
                 }
             )
-        elif key in ratios:
+        elif key in view_ratios:
             targets.append(
                 {
                     "kind": "time",
-                    "name": f"search time {key} / bare search ({n:,})",
-                    "value": round(ratios[key], 3),
+                    "name": f"search time {key} / Wagtail's search view ({n:,})",
+                    "value": round(view_ratios[key], 3),
                     "limit": f"<= {MAX_SEARCH_RATIO}",
-                    "passed": ratios[key] <= MAX_SEARCH_RATIO,
+                    "passed": view_ratios[key] <= MAX_SEARCH_RATIO,
                 }
             )
     results = {
@@ -473,6 +499,7 @@ def run(n, iterations, budget, log=print):
         },
         "ratios": {k: round(v, 4) for k, v in ratios.items()},
         "ratios_unranked": {k: round(v, 4) for k, v in unranked_ratios.items()},
+        "ratios_view": {k: round(v, 4) for k, v in view_ratios.items()},
         "budget_seconds": budget,
         "iterations": iterations,
     }
@@ -525,8 +552,8 @@ def print_report(results, requests, n):
         f"{'samples':>7}"
     )
     print(
-        "time of one request (Client.get of the library URL; bare: Wagtail's search alone, "
-        "ranked and unranked)"
+        "time of one request (Client.get of the library URL; view: a request to the "
+        "`wagtail start` search view; bare: Wagtail's search query alone, ranked and unranked)"
     )
     print(header)
     print("-" * len(header))
@@ -543,6 +570,7 @@ def print_report(results, requests, n):
         )
     print()
     for title, ratios in (
+        ("Wagtail's search view (request)", results.get("ratios_view", {})),
         ("bare search", results["ratios"]),
         ("bare search unranked", results["ratios_unranked"]),
     ):

@@ -24,6 +24,7 @@ from tests.settings import INSTALLED_APPS as TEST_INSTALLED_APPS
 DEBUG = False
 
 INSTALLED_APPS = ["benchmarks.plainpage", *TEST_INSTALLED_APPS]
+ROOT_URLCONF = "benchmarks.urls"
 
 WORK_DIR = os.environ.get("PMOLIB_BENCH_WORKDIR") or os.path.join(
     tempfile.gettempdir(), f"pmolib-bench-{os.getpid()}"
