@@ -26,6 +26,7 @@ from wagtail_pmolib.blocks import (
     ChapterBlock,
     FigureBlock,
     HandoutBlock,
+    HandoutDocumentChooserBlock,
     HandoutGroupBlock,
     HeadingBlock,
     ParagraphBlock,
@@ -646,14 +647,20 @@ def test_empty_choosers_are_not_asked_for(monkeypatch, make_document):
     (a list of ``None``); they are not asked for them, and the values still come
     out right."""
     asked = []
-    original = wagtail_blocks.ChooserBlock.bulk_to_python
 
-    def bulk_to_python(self, values):
-        values = list(values)
-        asked.append((type(self).__name__, values))
-        return original(self, values)
+    def recording(cls):
+        original = cls.bulk_to_python
 
-    monkeypatch.setattr(wagtail_blocks.ChooserBlock, "bulk_to_python", bulk_to_python)
+        def bulk_to_python(self, values):
+            values = list(values)
+            asked.append((type(self).__name__, values))
+            return original(self, values)
+
+        monkeypatch.setattr(cls, "bulk_to_python", bulk_to_python)
+
+    # Wagtail's choosers, and the handout's document chooser, which reads its own way.
+    recording(wagtail_blocks.ChooserBlock)
+    recording(HandoutDocumentChooserBlock)
     document = make_document()
     recording = RecordingBlock().bulk_to_python(
         [{"url": "https://www.youtube.com/watch?v=a", "video": None, "poster": None}]
@@ -668,3 +675,30 @@ def test_empty_choosers_are_not_asked_for(monkeypatch, make_document):
     assert [h["document"] for h in handouts] == [document, None]
     assert [h["cover"] for h in handouts] == [None, None]
     assert handouts[1]["title"] == "Gone"
+
+
+@pytest.mark.django_db
+def test_handout_documents_are_read_with_their_privacy_in_one_query(make_document):
+    """A page's handout documents come with whether each is private: rendering
+    them (title, the private note) asks nothing more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    public = make_document()
+    members = Collection.get_first_root_node().add_child(name="Members")
+    CollectionViewRestriction.objects.create(
+        collection=members, restriction_type=CollectionViewRestriction.LOGIN
+    )
+    private = make_document()
+    private.collection = members
+    private.save()
+    block = HandoutBlock()
+    with CaptureQueriesContext(connection) as queries:
+        values = block.bulk_to_python(
+            [{"document": public.pk}, {"document": private.pk}, {"document": public.pk}]
+        )
+        titles = [block.title_for(value) for value in values]
+    assert len(queries) == 1
+    assert titles == [public.title, "", public.title]
+    assert values[0]["document"] is not values[2]["document"]

@@ -12,6 +12,8 @@ into every host migration that uses it (``ParagraphBlock``,
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.forms.utils import ErrorList
@@ -87,13 +89,6 @@ def _prefetch_renditions(images):
     images = [image for image in images if image is not None]
     if images:
         prefetch_related_objects(images, "renditions")
-
-
-def _mark_private(documents):
-    """One query for which of these documents are private (``models.documents``)."""
-    from .models.documents import mark_private  # blocks are imported by the models
-
-    mark_private(documents)
 
 
 def _is_private(document) -> bool:
@@ -207,7 +202,22 @@ class FigureBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
 class HandoutDocumentChooserBlock(DocumentChooserBlock):
     """Wagtail's document chooser that also shows the chosen file's type and size
     ("The SORE Framework — PDF, 245 KB"), and refuses file types outside
-    ``WAGTAIL_PMOLIB["HANDOUT_FILE_EXTENSIONS"]`` when that is set."""
+    ``WAGTAIL_PMOLIB["HANDOUT_FILE_EXTENSIONS"]`` when that is set. The documents
+    of a page's handouts are read with whether each is private, in one query."""
+
+    def bulk_to_python(self, values):
+        from .models.documents import with_privacy  # blocks are imported by the models
+
+        # Wagtail's ChooserBlock.bulk_to_python, reading from with_privacy(...).
+        objects = with_privacy(self.model_class.objects).in_bulk(values)
+        seen, result = set(), []
+        for pk in values:
+            obj = objects.get(pk)
+            if obj is not None and pk in seen:
+                obj = copy.copy(obj)  # one instance per use, as Wagtail's
+            result.append(obj)
+            seen.add(pk)
+        return result
 
     @cached_property
     def widget(self):
@@ -265,7 +275,6 @@ class HandoutBlock(_EmptyChoicesCostNothing, blocks.StructBlock):
     def bulk_to_python(self, values):
         result = super().bulk_to_python(values)
         _prefetch_renditions([value.get("cover") for value in result])
-        _mark_private([value.get("document") for value in result])
         return result
 
     def title_for(self, value) -> str:

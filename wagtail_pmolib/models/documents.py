@@ -37,12 +37,12 @@ class DocumentText(models.Model):
 # about it (a handout's title and description) is the page's, and stays.
 
 
-def restricted_collection_q(path_field: str = "path") -> models.Q:
-    """Collections (whose tree path is ``path_field``) with a view restriction of
-    their own or above them: a condition with a subquery, not an extra query."""
+def _restrictions(path_field: str):
+    """The view restrictions on the collection whose tree path is ``path_field``
+    (an outer reference) or above it."""
     from wagtail.models import BaseViewRestriction, CollectionViewRestriction
 
-    restrictions = (
+    return (
         CollectionViewRestriction.objects.exclude(restriction_type=BaseViewRestriction.NONE)
         .annotate(
             outer_path=models.ExpressionWrapper(
@@ -51,7 +51,18 @@ def restricted_collection_q(path_field: str = "path") -> models.Q:
         )
         .filter(outer_path__startswith=models.F("collection__path"))
     )
-    return models.Q(models.Exists(restrictions))
+
+
+def restricted_collection_q(path_field: str = "path") -> models.Q:
+    """Collections (whose tree path is ``path_field``) with a view restriction of
+    their own or above them: a condition with a subquery, not an extra query."""
+    return models.Q(models.Exists(_restrictions(path_field)))
+
+
+def with_privacy(documents):
+    """The ``documents`` queryset, each document read with whether it is private
+    (in the same query), so that ``is_private`` asks nothing more."""
+    return documents.annotate(_pmolib_private=models.Exists(_restrictions("collection__path")))
 
 
 def private_q(prefix: str = "") -> models.Q:
