@@ -61,8 +61,28 @@ def restricted_collection_q(path_field: str = "path") -> models.Q:
 
 def with_privacy(documents):
     """The ``documents`` queryset, each document read with whether it is private
-    (in the same query), so that ``is_private`` asks nothing more."""
-    return documents.annotate(_pmolib_private=models.Exists(_restrictions("collection__path")))
+    (in the same query), so that ``is_private`` asks nothing more.
+
+    The same rule as ``private_q``, written as SQL: a page's handouts are read on
+    every uncached render, and compiling the ORM's form of the subquery cost more
+    than running it."""
+    from django.db import connections
+    from wagtail.models import BaseViewRestriction, Collection, CollectionViewRestriction
+
+    quote = connections[documents.db].ops.quote_name
+    collections = quote(Collection._meta.db_table)
+    own_collection = f"{quote(documents.model._meta.db_table)}.{quote('collection_id')}"
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(CollectionViewRestriction._meta.db_table)} r "
+        f"JOIN {collections} c ON c.id = r.collection_id "
+        f"JOIN {collections} own ON own.id = {own_collection} "
+        "WHERE r.restriction_type <> %s AND SUBSTR(own.path, 1, LENGTH(c.path)) = c.path)"
+    )
+    return documents.annotate(
+        _pmolib_private=models.expressions.RawSQL(
+            sql, (BaseViewRestriction.NONE,), output_field=models.BooleanField()
+        )
+    )
 
 
 def private_q(prefix: str = "") -> models.Q:
