@@ -483,6 +483,39 @@ class RecordingEmbargoTests(TestCase):
         self.assertEqual(self.playable("anonymous"), (False, False, False))
         self.assertEqual(self.playable("member"), (False, False, False))
 
+    def test_an_embargoed_recordings_file_does_not_download_before_the_date(self):
+        import datetime
+
+        video = build_document("Keynote video", "keynote.mp4")
+        captions = build_document("Keynote captions", "keynote.vtt")
+        session = build_session(
+            Page.objects.get(pk=self.session.pk).get_parent().specific,
+            "Embargoed video",
+            recording=recording_stream(
+                url="",
+                video=video,
+                captions=captions,
+                status="embargoed",
+                available_from=datetime.date(2099, 1, 1),
+            ),
+        )
+        for document in (video, captions):
+            self.client.logout()
+            self.assertEqual(self.client.get(document.url).status_code, 302)
+            self.client.force_login(self.member)
+            self.assertEqual(self.client.get(document.url).status_code, 403)
+            with override_settings(
+                WAGTAIL_PMOLIB={"MEMBER_GROUPS": ["Members"], "RECORDING_EMBARGO": "non-members"}
+            ):
+                self.assertEqual(self.client.get(document.url).status_code, 200)
+        # Once the day has come, for everyone.
+        with committed():
+            page = SessionPage.objects.get(pk=session.pk)
+            page.recording[0].value["available_from"] = datetime.date(2020, 1, 1)
+            page.save_revision().publish()
+        self.client.logout()
+        self.assertEqual(self.client.get(video.url).status_code, 200)
+
     @override_settings(
         WAGTAIL_PMOLIB={"MEMBER_GROUPS": ["Members"], "RECORDING_EMBARGO": "non-members"}
     )

@@ -10,13 +10,15 @@ safe setup is a restricted collection for members' documents (README, "Private
 sessions and their documents").
 
 Members-only sessions (``access.members``) gate their documents themselves:
-``may_download`` is asked by Wagtail's ``before_serve_document`` hook
+``download_access`` is asked by Wagtail's ``before_serve_document`` hook
 (``wagtail_hooks``), so a handout, recording or captions file of a gated session
 does not download by its address for callers without access, whatever its
 collection. The rule for a document shown by several sessions: a document that
 a live *free* session shows is free (its link is public there); otherwise, a
 document that a *gated* session shows (live, or in a draft not yet published)
-downloads only for callers who may read one of those sessions.
+downloads only for callers who may read one of those sessions. The video or
+captions file of a live session's recording *embargoed until* a date does not
+download before then, for those the embargo holds for (``RECORDING_EMBARGO``).
 """
 
 from __future__ import annotations
@@ -129,6 +131,9 @@ def download_access(document, request) -> str:
     from .members import can_read_full
 
     sessions = sessions_showing(document.pk)
+    user = getattr(request, "user", None)
+    if any(_embargoed_file(session, document.pk, user) for session in sessions):
+        return REFUSED
     gated = [s for s in sessions if s.access_effective != AccessLevel.FREE]
     if not gated:
         return FREE
@@ -139,5 +144,24 @@ def download_access(document, request) -> str:
             and document.pk in documents_shown(session)
         ):
             return FREE
-    user = getattr(request, "user", None)
     return ALLOWED if any(can_read_full(user, session) for session in gated) else REFUSED
+
+
+def _embargoed_file(session, document_id, user) -> bool:
+    """Whether the document is the video or captions file of one of the live
+    ``session``'s recordings that is embargoed for ``user`` (its address is not
+    given out until then, and does not download by it either)."""
+    from ..recordings import RecordingStatus, build_recording
+    from .members import sees_embargoed_recordings
+
+    if not session.live:
+        return False
+    for child in getattr(session, "recording", None) or []:
+        value = child.value
+        files = {getattr(value.get(name), "pk", None) for name in ("video", "captions")}
+        if document_id not in files or value.get("status") != RecordingStatus.EMBARGOED:
+            continue
+        early = sees_embargoed_recordings(user)
+        if not build_recording(value, resolve=False, early=early).playable:
+            return True
+    return False
