@@ -23,6 +23,10 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".pmolib-installed"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "changeme"
+# The example site's visitors (README): a member, who reads members-only sessions,
+# and a signed-in reader who is not one, who gets their teasers.
+MEMBER_USER = "member"
+READER_USER = "reader"
 
 
 def run(*args, **kwargs):
@@ -55,13 +59,21 @@ def serve(extra):
     create_admin = (
         "from django.contrib.auth import get_user_model; U = get_user_model();\n"
         f"U.objects.filter(username={ADMIN_USER!r}).exists() or "
-        f"U.objects.create_superuser({ADMIN_USER!r}, 'admin@example.com', {ADMIN_PASSWORD!r})"
+        f"U.objects.create_superuser({ADMIN_USER!r}, 'admin@example.com', {ADMIN_PASSWORD!r})\n"
+        "from django.contrib.auth.models import Group\n"
+        "members, _ = Group.objects.get_or_create(name='Members')\n"
+        f"for name in ({MEMBER_USER!r}, {READER_USER!r}):\n"
+        "    if not U.objects.filter(username=name).exists():\n"
+        f"        user = U.objects.create_user(name, password={ADMIN_PASSWORD!r})\n"
+        f"        if name == {MEMBER_USER!r}: user.groups.add(members)\n"
     )
     manage("shell", "-c", create_admin, env=env)
     print(
         "\nThe example site: http://127.0.0.1:8000/library/\n"
         f"Wagtail admin:    http://127.0.0.1:8000/admin/  (user {ADMIN_USER!r}, "
-        f"password {ADMIN_PASSWORD!r})\n",
+        f"password {ADMIN_PASSWORD!r})\n"
+        f"Visitors:         http://127.0.0.1:8000/accounts/login/  ({MEMBER_USER!r}, a member; "
+        f"{READER_USER!r}, signed in but not a member; password {ADMIN_PASSWORD!r})\n",
         flush=True,
     )
     manage("runserver", *(extra or ["127.0.0.1:8000"]), env=env)

@@ -40,7 +40,7 @@ LAYERS = {
     "invalidation": 2,
     "feedback": 3,
     "search": 3,
-    "access": 3,  # DESIGN.md: who may see what (not written yet)
+    "access": 3,  # DESIGN.md: who may see what
     "tasks": 3,
     "pdftext": 3,
     "fragment_cache": 3,
@@ -70,6 +70,9 @@ EXCEPTIONS = {
     # An edit-view panel that page models declare asks the rule it shows when it
     # renders, as a route imports its view.
     ("models.panels", "access.documents", "documents"),
+    # Wagtail API v2 fields of a session's gated parts ask the members rule when
+    # they serialize (the page's ``api_fields`` declare them).
+    ("serializers", "access.members", "_access"),
     # Not yet moved to a route (issue 8, item 10): a host page type with the feedback
     # section gets its context (the cached section's key among it) from get_context.
     ("models.mixins", "feedback.context", "get_context"),

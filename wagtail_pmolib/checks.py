@@ -187,3 +187,36 @@ def check_shared_cache(app_configs, **kwargs):
             id="wagtail_pmolib.W004",
         )
     ]
+
+
+@register(Tags.security)
+def check_gated_documents(app_configs, **kwargs):
+    """E002: ``WAGTAILDOCS_SERVE_METHOD = "direct"`` links documents to the storage,
+    past Wagtail's ``before_serve_document`` hook, so members-only sessions'
+    handouts would download for anyone: an error once a session is gated (asked
+    of the database; nothing when it cannot answer yet, e.g. before ``migrate``)."""
+    from django.db import DatabaseError
+
+    if getattr(settings, "WAGTAILDOCS_SERVE_METHOD", None) != "direct":
+        return []
+    models = [
+        model
+        for model in apps.get_models()
+        if getattr(model, "stores_effective_access", False) and not model._meta.proxy
+    ]
+    try:
+        gated = any(model.objects.exclude(access_effective="free").exists() for model in models)
+    except DatabaseError:
+        return []
+    if not gated:
+        return []
+    return [
+        Error(
+            'WAGTAILDOCS_SERVE_METHOD is "direct": documents are linked to the storage, '
+            "so the handouts, recordings and captions of members-only sessions download "
+            "for anyone with the address.",
+            hint='Use "serve_view" (or "redirect" to a storage whose addresses are not '
+            "public), so Wagtail's document view asks the library who may download.",
+            id="wagtail_pmolib.E002",
+        )
+    ]

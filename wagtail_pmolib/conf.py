@@ -145,6 +145,23 @@ DEFAULTS = {
     # again (``Cache-Control: max-age``). 0: they ask every time, with the ETag,
     # and get a cheap 304 while nothing changed.
     "API_CACHE_MAX_AGE": 0,
+    # --- Members-only sessions (access levels: README, "Members-only sessions") ---
+    # Names of the groups whose users are members (the "Members" level). Empty:
+    # every signed-in user is a member.
+    "MEMBER_GROUPS": (),
+    # Where a teaser's "Sign in" goes (a URL or a URL name), with ``?next=`` the
+    # session's address; empty: Django's LOGIN_URL.
+    "SIGN_IN_URL": "",
+    # Where a teaser's "Join" goes (a URL); empty: no join link.
+    "JOIN_URL": "",
+    # Whether a teaser shows the session's table of contents (its headings).
+    "TEASER_TABLE_OF_CONTENTS": True,
+    # Who may rate and comment on a gated session: "readers" (those with access)
+    # or "everyone" who may see its page.
+    "GATED_FEEDBACK": "readers",
+    # Whom a recording "embargoed until a date" is hidden from until then:
+    # "everyone", or "non-members" (members watch it at once). Decided per request.
+    "RECORDING_EMBARGO": "everyone",
 }
 
 FEEDBACK_ADMINS = ("snippets", "modeladmin")
@@ -256,7 +273,7 @@ class PmolibSettings:
                 f"not {values['SEARCH_RANKING']!r}."
             )
         # A string such as "False" would be true: trusting a forgeable header by mistake.
-        for key in ("SEARCH_LOG", "TRUST_X_FORWARDED_FOR"):
+        for key in ("SEARCH_LOG", "TRUST_X_FORWARDED_FOR", "TEASER_TABLE_OF_CONTENTS"):
             if not isinstance(values[key], bool):
                 raise ImproperlyConfigured(
                     f"{SETTING_NAME}['{key}'] must be True or False, not {values[key]!r}."
@@ -278,6 +295,28 @@ class PmolibSettings:
                 "(pip install wagtail-pmolib[modeladmin]), or use 'snippets'."
             )
         values["API_RENDITIONS"] = _api_renditions(values["API_RENDITIONS"])
+        groups = values["MEMBER_GROUPS"]
+        if isinstance(groups, str) or not all(isinstance(g, str) and g.strip() for g in groups):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['MEMBER_GROUPS'] must be a list of group names, "
+                f"such as ['Members'], not {groups!r}."
+            )
+        values["MEMBER_GROUPS"] = tuple(groups)
+        for key in ("SIGN_IN_URL", "JOIN_URL"):
+            if not isinstance(values[key], str):
+                raise ImproperlyConfigured(
+                    f"{SETTING_NAME}['{key}'] must be a URL (a string), not {values[key]!r}."
+                )
+        if values["RECORDING_EMBARGO"] not in ("everyone", "non-members"):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['RECORDING_EMBARGO'] must be 'everyone' or 'non-members', "
+                f"not {values['RECORDING_EMBARGO']!r}."
+            )
+        if values["GATED_FEEDBACK"] not in ("readers", "everyone"):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['GATED_FEEDBACK'] must be 'readers' or 'everyone', "
+                f"not {values['GATED_FEEDBACK']!r}."
+            )
         return values
 
     def __getattr__(self, name):

@@ -13,8 +13,10 @@ speakers. The article is cached in two parts around the feedback section:
 The versions are read from the database with one query per request
 (``models/versions.py``) and bumped after commit by ``invalidation``, so
 every process sees every change on its next request, with any cache backend
-(a per-process one included). Keys also hold the language and the day
-(embargoes end at midnight). Previews are never cached.
+(a per-process one included). Keys also hold the language, the day
+(embargoes end at midnight) and what the caller is shown of a members-only
+session (``access.members.Access.outcome``: the full article or a teaser), so a
+teaser and the full article never share an entry. Previews are never cached.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import hashlib
 from django.utils import timezone, translation
 
 from . import invalidation
+from .access.members import access_for
 from .conf import pmolib_settings
 from .models.versions import request_versions
 
@@ -91,6 +94,7 @@ def _make_keys(page, request) -> dict[str, str]:
             str(page.pk),
             translation.get_language() or "",
             timezone.localdate().isoformat(),
+            access_for(request, page).outcome,
             ".".join(str(versions[scope]) for scope in own),
         ]
     )

@@ -230,16 +230,18 @@ def notice_for(status: str, custom_notice: str, available_from=None) -> str:
     return str(default) if default else ""
 
 
-def build_recording(value, *, resolve=True, today=None) -> Recording:
+def build_recording(value, *, resolve=True, today=None, early=False) -> Recording:
     """Turn a ``RecordingBlock`` value into what a visitor gets.
 
-    ``resolve=False`` skips the oEmbed lookup (the API reports URLs only).
+    ``resolve=False`` skips the oEmbed lookup (the API reports URLs only);
+    ``early``: an embargo with a date does not hold for this visitor (a member,
+    with ``RECORDING_EMBARGO = "non-members"``).
     """
     status = value.get("status") or RecordingStatus.FULL
     available_from = value.get("available_from")
     today = today or timezone.localdate()
     embargoed = status == RecordingStatus.EMBARGOED and (
-        available_from is None or available_from > today
+        available_from is None or (available_from > today and not early)
     )
     playable = status != RecordingStatus.UNAVAILABLE and not embargoed
     # Once an embargo has passed the notice about it is no longer true.

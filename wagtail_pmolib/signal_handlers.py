@@ -70,6 +70,18 @@ def page_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     invalidation.page_changed(instance, invalidation.CONTENT)
 
 
+def access_changed(sender=None, session_ids=(), using=None, **kwargs):
+    """Sessions whose access level that applies changed (``models.access``): their
+    index entries lose or regain their gated parts, and what is cached of them
+    (their badges) is stale."""
+    if not session_ids:
+        return
+    from . import tasks
+
+    tasks.enqueue_reindex_sessions(session_ids)
+    invalidation.invalidate_everything(using=using)
+
+
 def page_published(sender, instance, **kwargs):
     invalidation.page_changed(instance, invalidation.CONTENT)
 
@@ -84,6 +96,14 @@ def page_slug_changed(sender, instance, **kwargs):
 
 def page_moved(sender, instance, parent_page_before=None, **kwargs):
     invalidation.page_moved(instance, parent_page_before.path if parent_page_before else "")
+    # Below a new conference or library, inherited access levels may differ.
+    from wagtail.models import Page
+
+    from .models.access import refresh_access_below
+
+    moved = Page.objects.filter(pk=instance.pk).only("path").first()
+    if moved is not None:
+        access_changed(session_ids=refresh_access_below(moved), using=instance._state.db)
 
 
 def page_deleting(sender, instance, **kwargs):
@@ -276,6 +296,9 @@ def register_invalidation_handlers():
     connect(post_save, theme_changed, ConferenceTheme)
     connect(pre_delete, theme_changed, ConferenceTheme)
     connect(pre_delete, document_deleting, get_document_model())
+    from .models.access import access_changed as access_changed_signal
+
+    access_changed_signal.connect(access_changed, dispatch_uid="pmolib_access_changed")
 
 
 def register_signal_handlers():

@@ -23,11 +23,13 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import is_same_domain
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from .access import is_personal
+from .access.members import access_for, may_give_feedback
 from .feedback import identity, throttle, votes
 from .feedback.context import feedback_context, is_enabled
 from .feedback.settings import settings_for_request
@@ -236,7 +238,14 @@ def session_page_view(request, page, *args, **kwargs):
         context["pmolib_fragments"] = prefetch_fragments(
             keys["main"], keys["rest"], context["feedback"]["cache_key"]
         )
-    return TemplateResponse(request, page.get_template(request, *args, **kwargs), context)
+    response = TemplateResponse(request, page.get_template(request, *args, **kwargs), context)
+    access = access_for(request, page)
+    if access.gated and (access.full or is_personal(request)):
+        # A member's article (or a signed-in caller's teaser) is theirs: a shared
+        # cache in front must not give it to anyone else.
+        patch_cache_control(response, private=True)
+        patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def feedback_view(request, page):
@@ -261,6 +270,10 @@ def feedback_view(request, page):
     feedback_settings = settings_for_request(request)
     if not is_enabled(page, feedback_settings):
         return _error(request, page, 403, _("Feedback is turned off for this page."))
+    if not may_give_feedback(request, page):
+        return _error(
+            request, page, 403, _("Only members with access to this session may rate it.")
+        )
     visitor = identity.visitor_for(request)
     values = {}
     try:

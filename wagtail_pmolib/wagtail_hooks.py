@@ -125,3 +125,27 @@ def add_library_summary_items(request, items):
     from .admin.dashboard import NewFeedbackSummaryItem, SessionsSummaryItem
 
     items += [SessionsSummaryItem(request), NewFeedbackSummaryItem(request)]
+
+
+@hooks.register("before_serve_document")
+def gate_members_documents(document, request):
+    """Handouts, recordings and captions of members-only sessions download only
+    for callers with access (``access.documents.download_access``): callers who
+    are not signed in are sent to sign in (and back), others are refused. (What a
+    member downloads is served by Wagtail with ``Vary: Cookie``: the session
+    cookie was read to decide.)"""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import redirect
+    from django.utils.cache import add_never_cache_headers
+
+    from .access import documents
+    from .access.members import sign_in_url
+
+    if documents.download_access(document, request) != documents.REFUSED:
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        response = redirect(sign_in_url(request.get_full_path()))
+        add_never_cache_headers(response)
+        return response
+    raise PermissionDenied(_("This document is for members with access to its session."))

@@ -170,7 +170,12 @@ if os.environ.get("TASKS_BACKEND", "immediate") == "database":
 # the site's navigation) and a stylesheet that sets the library's colours.
 WAGTAIL_PMOLIB = {
     "BASE_TEMPLATE": "base.html",
+    # Members-only sessions are for users in this group (dev.py makes "member").
+    "MEMBER_GROUPS": ["Members"],
 }
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/library/"
+LOGOUT_REDIRECT_URL = "/library/"
 
 # Errors of requests (500s) go to standard error, where gunicorn, systemd or
 # the console show them, whatever DEBUG is (Django's default only prints them

@@ -14,6 +14,8 @@ api_router.register_endpoint("pages", PagesAPIViewSet)
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
+    # Visitors sign in here (members read members-only sessions); teasers link to it.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     # The library's JSON API, its OpenAPI schema (openapi.json) and docs page (docs).

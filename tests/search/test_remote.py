@@ -3,6 +3,7 @@
 import datetime
 
 from django.test import override_settings
+from wagtail.models import Page
 
 from tests.builders import _media_root as _media_root  # one MEDIA_ROOT for the module
 from tests.builders import (
@@ -70,9 +71,28 @@ class RemoteBackendTests(SearchTestCase):
         self.assertEqual(remote.context["search"].total, 8)  # more than SEARCH_MAX_MATCHES
         self.assertEqual(
             set(calls),
-            {"conference_id", "theme_id", "speaker_ids", "has_recording", "has_handouts"},
+            {
+                "conference_id",
+                "theme_id",
+                "speaker_ids",
+                "has_recording",
+                "has_handouts",
+                "access_effective",  # the Access facet (members-only sessions)
+            },
         )
         self.assertNotIn("Benefits behind a password", remote.content.decode())
+
+    def test_the_access_facet_and_filter_come_from_the_backend(self):
+        from tests.builders import committed
+
+        with committed():
+            conference = Page.objects.get(pk=self.conferences[1].pk).specific
+            conference.access_level = "members"
+            conference.save_revision().publish()
+        remote, _calls = self.compare({"q": "benefits"})
+        self.assertIn("Access", facet_counts(remote))
+        self.compare({"q": "benefits", "access": "free"})
+        self.compare({"q": "benefits", "access": "members", "format": "recording"})
 
     def test_filters_are_applied_by_the_backend(self):
         self.compare(

@@ -17,10 +17,11 @@ from ..richtext import is_blank
 logger = logging.getLogger(__name__)
 
 
-def recording(presenter, child) -> dict:
-    """A ``RecordingBlock`` child of a session's ``recording`` StreamField."""
+def recording(presenter, child, early=False) -> dict:
+    """A ``RecordingBlock`` child of a session's ``recording`` StreamField;
+    ``early``: an embargo with a date does not hold for the caller."""
     value = child.value
-    found = child.block.get_api_representation(value)
+    found = child.block.get_api_representation(value, {"pmolib_early_recordings": early})
     chapters = [
         {**chapter, "url": presenter.absolute(chapter["url"]) or ""}
         for chapter in found["chapters"]

@@ -35,7 +35,7 @@ from ..conf import pmolib_settings
 
 # Changed whenever the shape or the content of an answer changes for the same data
 # (a new field, a different HTML rewrite), so that no client keeps an old copy.
-REPRESENTATION = "1"
+REPRESENTATION = "2"  # 2: sessions have "access" (members-only sessions)
 
 
 def cache_control(request) -> str:

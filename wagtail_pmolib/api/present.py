@@ -205,6 +205,7 @@ class Presenter:
                     "speakers": [self.speaker_ref(s) for s in session.speaker_list],
                     "has_recording": session.has_recording,
                     "has_handouts": session.has_handouts,
+                    "access": session.access_effective,
                     "rating": {"count": rating.count, "average": _rounded(rating.average)},
                     "first_published_at": session.first_published_at,
                     "updated_at": session.last_published_at,

@@ -147,6 +147,22 @@ class ConferenceRef(PageLink):
 # --- Sessions ----------------------------------------------------------------------
 
 
+AccessLevelName = Literal["free", "members", "groups"]
+
+
+class Access(Schema):
+    """What the caller may read of a members-only session (README, "Members-only
+    sessions"); without access, the record is its teaser: no recording, body or
+    notes."""
+
+    level: AccessLevelName = Field(description="The level that applies to the session.")
+    full: bool = Field(description="Whether the caller may read the gated parts.")
+    sign_in_url: str | None = Field(
+        description="Where to sign in and come back (callers who are not signed in)."
+    )
+    join_url: str | None = Field(description="Where to join (when the site names one).")
+
+
 class SessionSummary(PageLink):
     full_title: str
     slug: str
@@ -157,6 +173,7 @@ class SessionSummary(PageLink):
     speakers: list[SpeakerRef]
     has_recording: bool
     has_handouts: bool
+    access: AccessLevelName = Field(description="Who may read its gated parts.")
     rating: RatingBrief
     first_published_at: datetime.datetime | None
     updated_at: datetime.datetime | None
@@ -296,6 +313,7 @@ class SessionDetail(PageLink):
     body: list[BodyBlock]
     notes: str = Field(description="Front-end HTML; its headings carry their anchors.")
     table_of_contents: list[TocEntry]
+    access: Access
     rating: Rating
     feedback: Feedback
     previous: PageLink | None

@@ -110,6 +110,8 @@ CONFERENCES = [
         "title": "PMO Conference 2022",
         "slug": "pmo-conference-2022",
         "dates": (datetime.date(2022, 11, 1), datetime.date(2022, 11, 2)),
+        # Its sessions are for members (issue 11); the seed session (2021) stays free.
+        "access_level": "members",
         "intro": _p(
             "Two days in London on what the PMO does next, under the same three "
             "themes: PMO Services, PMO People and PMO in Practice."
@@ -594,7 +596,12 @@ def build_session(conference, spec, speakers, documents, covers):
 def build_conference(spec):
     start, end = spec["dates"]
     page = ConferencePage(
-        title=spec["title"], start_date=start, end_date=end, city="London", intro=spec["intro"]
+        title=spec["title"],
+        start_date=start,
+        end_date=end,
+        city="London",
+        intro=spec["intro"],
+        access_level=spec.get("access_level", "inherit"),
     )
     for name in THEMES:
         page.themes.add(ConferenceTheme(name=name))

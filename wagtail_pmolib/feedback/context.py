@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.messages import get_messages
 from django.utils.translation import ngettext
 
+from ..access.members import may_give_feedback
 from ..conf import pmolib_settings
 from ..fragment_cache import fragment_key, summary_read_with_keys
 from .settings import settings_for_request
@@ -29,7 +30,11 @@ def is_enabled(page, feedback_settings) -> bool:
 
 def feedback_context(page, request, *, errors=None, values=None) -> dict:
     feedback_settings = settings_for_request(request)
-    enabled = is_enabled(page, feedback_settings) and page.pk is not None
+    enabled = (
+        is_enabled(page, feedback_settings)
+        and page.pk is not None
+        and may_give_feedback(request, page)
+    )
     summary = _summary(page, request) if page.pk else None
     voted = low = False
     messages = _feedback_messages(request)

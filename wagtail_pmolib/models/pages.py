@@ -23,6 +23,7 @@ from wagtail.search import index
 
 from ..conf import pmolib_settings
 from ..serializers import RichTextAPIField
+from .access import AccessMixin
 from .fields import RichTextField
 
 ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -91,6 +92,19 @@ class LibraryPageMixin:
         return crumbs
 
 
+def access_panel():
+    """The access level and its groups, for a page's settings tab."""
+    from django import forms
+
+    return MultiFieldPanel(
+        [
+            FieldPanel("access_level"),
+            FieldPanel("access_groups", widget=forms.CheckboxSelectMultiple),
+        ],
+        heading=_("Members-only access"),
+    )
+
+
 def exclude_restricted(queryset):
     """Leave out pages under a view restriction (password, login, groups).
 
@@ -119,10 +133,11 @@ def prefetch_speakers(sessions):
 SUGGEST_ROUTE = "suggest"
 
 
-class AbstractLibraryIndexPage(RoutablePageMixin, LibraryPageMixin, Page):
+class AbstractLibraryIndexPage(RoutablePageMixin, LibraryPageMixin, AccessMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=ABSTRACT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    settings_panels = [*Page.settings_panels, access_panel()]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
     api_fields = [APIField("intro", serializer=RichTextAPIField())]
 
@@ -206,7 +221,7 @@ def format_date_range(start, end):
     return f"{date_format(start, 'j F Y')} \u2013 {date_format(end, 'j F Y')}"
 
 
-class AbstractConferencePage(LibraryPageMixin, Page):
+class AbstractConferencePage(LibraryPageMixin, AccessMixin, Page):
     start_date = models.DateField(_("first day"), null=True, blank=True)
     end_date = models.DateField(_("last day"), null=True, blank=True)
     venue = models.CharField(_("venue"), max_length=255, blank=True)
@@ -225,6 +240,7 @@ class AbstractConferencePage(LibraryPageMixin, Page):
         FieldPanel("intro"),
         InlinePanel("themes", heading=_("Themes and tracks"), label=_("Theme")),
     ]
+    settings_panels = [*Page.settings_panels, access_panel()]
     search_fields = [
         *Page.search_fields,
         index.SearchField("intro"),

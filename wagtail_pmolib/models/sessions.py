@@ -30,14 +30,24 @@ from ..recordings import (
     format_timestamp,
     parse_timestamp,
 )
-from ..serializers import RichTextAPIField, SpeakerAPIField, ThemeAPIField
+from ..serializers import (
+    AccessAPIField,
+    GatedRichTextAPIField,
+    GatedStreamAPIField,
+    RichTextAPIField,
+    SpeakerAPIField,
+    TeaserTableOfContentsAPIField,
+    ThemeAPIField,
+)
 from ..toc import TocSection
+from .access import SessionAccessMixin
 from .crosslinks import crosslinks
 from .fields import RichTextField
 from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import (
     ABSTRACT_FEATURES,
     LibraryPageMixin,
+    access_panel,
     format_date_range,
 )
 from .panels import DocumentPrivacyPanel, FeedbackSummaryPanel
@@ -75,7 +85,9 @@ class SessionSpeaker(Orderable):
         return str(self.speaker)
 
 
-class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin, Page):
+class AbstractSessionPage(
+    FeedbackMixin, TableOfContentsMixin, LibraryPageMixin, SessionAccessMixin, Page
+):
     abstract = RichTextField(_("abstract"), blank=True, features=ABSTRACT_FEATURES)
     theme = models.ForeignKey(
         "wagtail_pmolib.ConferenceTheme",
@@ -132,11 +144,13 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
     # Page.search_fields), abstract, speakers' names and organisations,
     # conference, theme, handout titles and descriptions, notes, and the text of
     # PDF handouts. Changes to speakers, conferences and documents re-index the
-    # sessions they appear in (``search/indexing.py``).
+    # sessions they appear in (``search/indexing.py``). A members-only session's
+    # gated parts (notes, handouts) are not indexed at all: whoever searches finds
+    # it by its teaser (``search_notes``, ``search_handouts``).
     search_fields = [
         *Page.search_fields,
         index.SearchField("abstract"),
-        index.SearchField("notes"),
+        index.SearchField("search_notes"),
         index.SearchField("search_conference"),
         index.SearchField("search_handouts"),
         index.RelatedFields("theme", [index.SearchField("name")]),
@@ -161,6 +175,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         index.FilterField("theme"),
         index.FilterField("has_recording"),
         index.FilterField("has_handouts"),
+        index.FilterField("access_effective"),
     ]
 
     api_fields = [
@@ -171,10 +186,13 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         APIField("starts_at"),
         APIField("duration_minutes"),
         APIField("speakers", serializer=SpeakerAPIField()),
-        APIField("recording"),
-        APIField("body"),
-        APIField("notes", serializer=RichTextAPIField()),
-        APIField("table_of_contents"),
+        # A members-only session's gated parts only for callers with access
+        # (``access.members``); others get its teaser and ``access``.
+        APIField("recording", serializer=GatedStreamAPIField()),
+        APIField("body", serializer=GatedStreamAPIField()),
+        APIField("notes", serializer=GatedRichTextAPIField()),
+        APIField("table_of_contents", serializer=TeaserTableOfContentsAPIField()),
+        APIField("access", serializer=AccessAPIField()),
         APIField("has_recording"),
         APIField("has_handouts"),
         APIField("feedback_enabled"),
@@ -183,6 +201,7 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
 
     settings_panels = [
         *Page.settings_panels,
+        access_panel(),
         FieldPanel("feedback_enabled"),
         FeedbackSummaryPanel(),
     ]
@@ -284,11 +303,19 @@ class AbstractSessionPage(FeedbackMixin, TableOfContentsMixin, LibraryPageMixin,
         """The speakers' ids, for search backends' facets."""
         return [link.speaker_id for link in self.session_speakers.all()]
 
+    def search_notes(self):
+        """The notes, for search; nothing for a members-only session (its gated
+        parts are never in the index, whoever searches)."""
+        return "" if self.is_gated else self.notes
+
     def search_handouts(self):
         """Handout titles and descriptions and the text of their PDFs, for search.
-        A private document's own title and text are left out (``documents.private_q``).
+        A private document's own title and text are left out (``documents.private_q``),
+        and everything of a members-only session (``search_notes``).
 
         Kept on the instance: the indexer reads a field once per index column."""
+        if self.is_gated:
+            return ""
         if getattr(self, "_search_handouts", None) is None:
             self._search_handouts = self._read_handouts_text()
         return self._search_handouts

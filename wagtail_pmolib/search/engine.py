@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.models import Page
 
+from ..access.members import readable_q
 from ..conf import pmolib_settings
 from ..feedback.summary import Summary, bayesian_average_sql, rating_prior
 from ..models.pages import LINK_FIELDS
@@ -254,7 +255,7 @@ def _finish(outcome, params, counts, sort, results, scope, searched):
     outcome.without_filters = counts.without_filters
     outcome.facets = build_facets(counts, params)
     outcome.selected = selected_filters(params)
-    outcome.clear_url = params.url(conference=(), theme=(), speaker=(), format=())
+    outcome.clear_url = params.url(conference=(), theme=(), speaker=(), format=(), access=())
     default_sort = SORT_RELEVANCE if params.query else SORT_NEWEST
     outcome.sort_options = [
         {
@@ -289,6 +290,7 @@ def _finish(outcome, params, counts, sort, results, scope, searched):
         scope.session_model,
         params.query if searched else ParsedQuery(),
         counts.conferences,
+        user=scope.user,
     )
     return outcome
 
@@ -332,14 +334,22 @@ def pdf_snippet(query: ParsedQuery):
     return Subquery(texts, output_field=TextField())
 
 
-def load_results(ids, session_model, query: ParsedQuery, conferences=None):
+def load_results(ids, session_model, query: ParsedQuery, conferences=None, user=None):
     """The sessions ``ids`` (in that order), each with ``conference`` (from
     ``conferences``, parent path → ``Conference``), ``speaker_list``,
-    ``theme_name``, ``rating``, ``title_marked`` and ``excerpt``: one query (a
-    row per session and speaker)."""
+    ``theme_name``, ``rating``, ``title_marked``, ``excerpt`` and ``locked``
+    (a members-only session ``user`` may not read: its excerpt is from its
+    teaser, never its notes or handouts): one query (a row per session and speaker)."""
     if not ids:
         return []
-    fields = [*LINK_FIELDS, "abstract", "has_recording", "has_handouts"]
+    fields = [
+        *LINK_FIELDS,
+        "abstract",
+        "has_recording",
+        "has_handouts",
+        "access_effective",
+        "access_source_id",
+    ]
     if query:
         fields += ["notes", "body"]
     rows = (
@@ -352,6 +362,7 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None):
             speaker_name=models.F("session_speakers__speaker__name"),
             speaker_order=models.F("session_speakers__sort_order"),
             speaker_link=models.F("session_speakers__pk"),
+            readable=_readable(user),
         )
         .order_by()
     )
@@ -382,14 +393,19 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None):
         abstract = html_to_text(session.abstract)
         session.title_marked = mark(session.title, pattern)
         session.excerpt = None
+        session.locked = not session.readable
         if pattern is not None:
-            handouts = handouts_in(raw_stream_data(session.body))
-            for text in (
-                abstract,
-                html_to_text(session.notes),
-                *(f"{h['title']} {h['description']}".strip() for h in handouts),
-                getattr(session, "pdf_snippet", None) or "",
-            ):
+            texts = [abstract]
+            if not session.is_gated:
+                # A members-only session is found by its teaser only (its gated
+                # parts are not indexed): no excerpt of them, even for a member.
+                handouts = handouts_in(raw_stream_data(session.body))
+                texts += [
+                    html_to_text(session.notes),
+                    *(f"{h['title']} {h['description']}".strip() for h in handouts),
+                    getattr(session, "pdf_snippet", None) or "",
+                ]
+            for text in texts:
                 session.excerpt = excerpt(text, pattern)
                 if session.excerpt:
                     break
@@ -397,6 +413,14 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None):
             session.excerpt = mark(lead(abstract), pattern)
         sessions.append(session)
     return sessions
+
+
+def _readable(user):
+    """Whether the caller may read a session's gated parts, as a column."""
+    condition = readable_q(user)
+    if not condition:  # everything (a superuser)
+        return Value(True, output_field=models.BooleanField())
+    return models.ExpressionWrapper(condition, output_field=models.BooleanField())
 
 
 @dataclass(frozen=True)

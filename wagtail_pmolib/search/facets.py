@@ -24,14 +24,14 @@ from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from .params import FORMATS, SearchParams
+from .params import ACCESS, FORMATS, SearchParams
 from .scope import Conference, LibraryScope, theme_key
 from .sql import union_rows
 
 # Speakers offered as filters (besides the selected ones): the most frequent.
 SPEAKER_FACET_LIMIT = 12
 
-_RECORDING, _HANDOUTS, _SPEAKER_OK = 1, 2, 4
+_RECORDING, _HANDOUTS, _SPEAKER_OK, _FREE = 1, 2, 4, 8
 FORMAT_FIELDS = {"recording": "has_recording", "handout": "has_handouts"}
 _FORMAT_BITS = {"recording": _RECORDING, "handout": _HANDOUTS}
 
@@ -59,6 +59,7 @@ class Counts:
     conference: dict[str, int] = field(default_factory=dict)  # parent path → count
     theme: dict[str, int] = field(default_factory=dict)  # theme key → count
     format: dict[str, int] = field(default_factory=dict)
+    access: dict[str, int] = field(default_factory=dict)  # "free" / "members" → count
     speaker: dict[int, tuple[str, int]] = field(default_factory=dict)  # id → (name, count)
     conferences: dict[str, Conference] = field(default_factory=dict)  # path → conference
     theme_names: dict[int, str] = field(default_factory=dict)  # ConferenceTheme id → name
@@ -88,6 +89,8 @@ def filter_q(params: SearchParams, skip: str = "", only: str = "") -> models.Q:
         for name in params.formats:
             either |= models.Q(**{FORMAT_FIELDS[name]: True})
         q &= either
+    if params.access and skip != "access" and only in ("", "access"):
+        q &= access_q(params.access)
     if params.speakers and skip != "speaker" and only in ("", "speaker"):
         q &= models.Exists(
             SessionSpeaker.objects.filter(
@@ -95,6 +98,15 @@ def filter_q(params: SearchParams, skip: str = "", only: str = "") -> models.Q:
             )
         )
     return q
+
+
+def access_q(values) -> models.Q:
+    """Sessions of the Access facet's ``values`` ("free", "members"): a
+    ``FilterField`` lookup, for the database and the other backends alike."""
+    if set(values) >= set(ACCESS):
+        return models.Q()
+    free = models.Q(access_effective="free")
+    return free if "free" in values else ~free
 
 
 def with_parent(queryset):
@@ -157,6 +169,7 @@ def count_facets(
     flags = (
         _flag(models.Q(has_recording=True), _RECORDING)
         + _flag(models.Q(has_handouts=True), _HANDOUTS)
+        + _flag(models.Q(access_effective="free"), _FREE)
         + (
             _flag(filter_q(params, only="speaker"), _SPEAKER_OK)
             if params.speakers
@@ -248,6 +261,8 @@ def _where(params: SearchParams, speaker=False):
     if params.formats:
         where.append('(c."flags" & %s) <> 0')
         where_params.append(sum(_FORMAT_BITS[name] for name in params.formats))
+    if len(set(params.access)) == 1:
+        where.append(f'(c."flags" & {_FREE}) {"<>" if "free" in params.access else "="} 0')
     if speaker:
         where.append(f'(c."flags" & {_SPEAKER_OK}) <> 0')
     return " AND ".join(where), where_params
@@ -330,18 +345,22 @@ def _tally(rows, params: SearchParams) -> Counts:
         theme_ok = not theme_ids or theme in theme_ids
         format_ok = not format_bits or bool(flags & format_bits)
         speaker_ok = bool(flags & _SPEAKER_OK)
+        access = "free" if flags & _FREE else "members"
+        access_ok = not params.access or access in params.access
         counts.without_filters += n
-        if conference_ok and theme_ok and format_ok and speaker_ok:
+        if conference_ok and theme_ok and format_ok and speaker_ok and access_ok:
             counts.total += n
-        if theme_ok and format_ok and speaker_ok:
+        if theme_ok and format_ok and speaker_ok and access_ok:
             counts.conference[parent] = counts.conference.get(parent, 0) + n
-        if conference_ok and format_ok and speaker_ok and theme is not None:
+        if conference_ok and format_ok and speaker_ok and access_ok and theme is not None:
             key = theme_key(counts.theme_names.get(theme, ""))
             counts.theme[key] = counts.theme.get(key, 0) + n
-        if conference_ok and theme_ok and speaker_ok:
+        if conference_ok and theme_ok and speaker_ok and access_ok:
             for name, bit in _FORMAT_BITS.items():
                 if flags & bit:
                     counts.format[name] = counts.format.get(name, 0) + n
+        if conference_ok and theme_ok and format_ok and speaker_ok:
+            counts.access[access] = counts.access.get(access, 0) + n
     return counts
 
 
@@ -397,11 +416,24 @@ def build_facets(counts: Counts, params: SearchParams) -> list[Facet]:
         )
         for key, label in FORMATS.items()
     ]
+    access_options = [
+        FacetOption(
+            key,
+            str(label),
+            counts.access.get(key, 0),
+            key in params.access,
+            params.toggle_url("access", key),
+        )
+        for key, label in ACCESS.items()
+    ]
+    if not counts.access.get("members") and not params.access:
+        access_options = []  # nothing members-only here: nothing to tell apart
     facets = [
         Facet("conference", _("Conference"), conference_options),
         Facet("theme", _("Theme"), theme_options),
         Facet("speaker", _("Speaker"), speaker_options),
         Facet("format", _("Format"), format_options),
+        Facet("access", _("Access"), access_options),
     ]
     for facet in facets:
         facet.options = [o for o in facet.options if o.count or o.selected]
@@ -420,6 +452,8 @@ def selected_filters(params: SearchParams) -> list[dict]:
         chosen.append(("speaker", pk, _("Speaker"), known.speakers[pk]))
     for key in params.formats:
         chosen.append(("format", key, _("Format"), FORMATS[key]))
+    for key in params.access:
+        chosen.append(("access", key, _("Access"), ACCESS[key]))
     return [
         {
             "name": name,

@@ -27,6 +27,8 @@ SORTS = {
     SORT_MOST_RATED: _("Most rated"),
 }
 FORMATS = {"recording": _("Recording"), "handout": _("Handout")}
+# The Access facet: free sessions, or members-only ones (members or chosen groups).
+ACCESS = {"free": _("Free"), "members": _("Members")}
 
 # Values read per filter; more are ignored (no visitor selects 20 speakers).
 MAX_FILTER_VALUES = 20
@@ -41,6 +43,7 @@ class SearchParams:
     themes: tuple[str, ...] = ()
     speakers: tuple[int, ...] = ()
     formats: tuple[str, ...] = ()
+    access: tuple[str, ...] = ()
     sort: str = ""  # "" is the default: relevance with words, newest without
     page: int = 1
     per_page: int | None = None  # as asked for in the URL, already capped
@@ -62,6 +65,7 @@ class SearchParams:
             "theme": self.themes,
             "speaker": self.speakers,
             "format": self.formats,
+            "access": self.access,
             "sort": self.sort,
             "per_page": self.per_page,
             "page": None,
@@ -85,6 +89,7 @@ class SearchParams:
             "theme": "themes",
             "speaker": "speakers",
             "format": "formats",
+            "access": "access",
         }[name]
         current = getattr(self, attribute)
         new = tuple(v for v in current if v != value) if value in current else (*current, value)
@@ -148,6 +153,7 @@ def parse_params(data, scope) -> SearchParams:
     themes, bad_theme = _read_values(data.getlist("theme"), str)
     speakers, bad_speaker = _read_values(data.getlist("speaker"), _whole_number)
     formats, bad_format = _read_values(data.getlist("format"), str)
+    access, bad_access = _read_values(data.getlist("access"), str)
     # With several words, the same query also says whether to match all of them or any.
     all_words_of = query if several_parts(query) else None
     params.known = known = scope.known_values(conferences, themes, speakers, all_words_of)
@@ -156,6 +162,7 @@ def parse_params(data, scope) -> SearchParams:
         (themes, known.themes, bad_theme, _("theme"), "themes"),
         (speakers, known.speakers, bad_speaker, _("speaker"), "speakers"),
         (formats, FORMATS, bad_format, _("format"), "formats"),
+        (access, ACCESS, bad_access, _("access"), "access"),
     ):
         kept = tuple(value for value in values if value in is_known)
         setattr(params, name, kept)

@@ -8,7 +8,7 @@ and the speakers through ``RelatedFields("session_speakers",
 facet is counted by the backend with ``.facet()`` over the query and every
 *other* filter, so counts are right whatever the number of matches. The facets
 use the ``FilterField``s ``conference_id``, ``theme_id``, ``speaker_ids``,
-``has_recording`` and ``has_handouts`` of ``AbstractSessionPage``.
+``has_recording``, ``has_handouts`` and ``access_effective`` of ``AbstractSessionPage``.
 
 Limits of Wagtail's API on these backends: ``.facet()`` returns the 10 most
 frequent values of a field (the backend's default bucket count), so at most 10
@@ -25,7 +25,7 @@ from django.db.models.expressions import RawSQL
 from wagtail.models import Page
 
 from ..conf import pmolib_settings
-from .facets import FORMAT_FIELDS, Counts, count_facets
+from .facets import FORMAT_FIELDS, Counts, access_q, count_facets
 from .params import (
     SORT_MOST_RATED,
     SORT_NEWEST,
@@ -57,6 +57,8 @@ def filter_q(params: SearchParams, skip: str = "") -> models.Q:
         for name in params.formats:
             either |= models.Q(**{FORMAT_FIELDS[name]: True})
         q &= either
+    if params.access and skip != "access":
+        q &= access_q(params.access)
     if params.speakers and skip != "speaker":
         q &= models.Q(session_speakers__speaker_id__in=params.speakers)
     return q
@@ -103,6 +105,9 @@ def search_counts(scope, params: SearchParams, operator="and", prior=False) -> C
     by_format = results("format")
     for name, field in FORMAT_FIELDS.items():
         counts.format[name] = _bucket(by_format.facet(field), True)
+    by_access = results("access").facet("access_effective")
+    counts.access["free"] = _bucket(by_access, "free")
+    counts.access["members"] = _bucket(by_access, "members") + _bucket(by_access, "groups")
     return counts
 
 

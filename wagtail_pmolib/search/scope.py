@@ -67,6 +67,9 @@ class LibraryScope:
     # restriction and the visitor passed none below it (the search log counts only
     # such searches towards the popular searches offered to visitors).
     public: bool = False
+    # The visitor (``None``: anonymous): what of a members-only session they may
+    # read (``access.members``) decides its excerpt and its lock.
+    user: object = None
 
     def exclude_hidden(self, queryset, prefix=""):
         """``queryset`` without the hidden subtrees. One ``NOT IN`` per path length:
@@ -239,4 +242,4 @@ def scope_for(index_page, request, session_model=None) -> LibraryScope:
             public = False
         else:
             hidden.append(path)
-    return LibraryScope(index_page, session_model, _collapse(hidden), public=public)
+    return LibraryScope(index_page, session_model, _collapse(hidden), public=public, user=user)

@@ -3,6 +3,7 @@
 from django import template
 from django.core.cache import cache
 
+from ..access.members import access_for
 from ..conf import pmolib_settings
 from ..documents import describe_document
 
@@ -53,6 +54,15 @@ def pmolib_cached(parser, token):
     return CachedFragmentNode(
         nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(b) for b in bits[2:]]
     )
+
+
+@register.simple_tag(takes_context=True)
+def pmolib_access(context, page):
+    """What the caller may read of ``page`` (``access.members.Access``):
+    ``{% pmolib_access page as access %}``, then ``{% if access.full %}`` around
+    the gated parts. Without a request (a template rendered by hand) nothing
+    gated is shown."""
+    return access_for(context.get("request"), page)
 
 
 @register.inclusion_tag("wagtail_pmolib/includes/toc.html")

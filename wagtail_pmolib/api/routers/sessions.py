@@ -11,6 +11,7 @@ from wagtail.models import Page
 
 from ... import invalidation
 from ...access import visibility_for
+from ...access.members import access_for, may_give_feedback
 from ...feedback.context import feedback_endpoint, is_enabled
 from ...feedback.settings import settings_for_request
 from ...feedback.summary import Summary
@@ -152,8 +153,10 @@ def session_detail(request, session, response):
     versions = request_versions(request, scopes, summary_of=session.pk)
     summary = Summary.from_model(versions.summary)
     prior = ratings_below(library) if library is not None else (0, 0)
+    # What the caller is shown of a members-only session is part of the answer.
+    outcome = access_for(request, session).outcome
     etag = version_etag(
-        visibility.site.pk, [versions[s] for s in scopes], summary.cache_token, prior
+        visibility.site.pk, [versions[s] for s in scopes], summary.cache_token, prior, outcome
     )
     cached = not_modified(request, etag, session.last_published_at)
     if cached is not None:
@@ -163,14 +166,23 @@ def session_detail(request, session, response):
 
 
 def present_session(request, session, conference, summary, prior) -> dict:
+    """The session as its page shows it to the caller: without access to a
+    members-only session, its teaser (``access.members``): no recording, body or
+    notes, and its table of contents only if teasers show it."""
     presenter = Presenter(request)
+    access = access_for(request, session)
     if conference is not None:
         session.edition = conference.title  # full_title without another query
     speakers = session.speakers
-    paragraphs = [c.value.source for c in session.body if c.block_type == "paragraph"]
-    presenter.prepare_html([session.abstract, session.notes, *paragraphs])
+    if access.full:
+        paragraphs = [c.value.source for c in session.body if c.block_type == "paragraph"]
+        presenter.prepare_html([session.abstract, session.notes, *paragraphs])
+    else:
+        presenter.prepare_html([session.abstract])
     neighbours = crosslinks(session, limit=0)  # the running order only, as the page
-    feedback_on = is_enabled(session, settings_for_request(request))
+    feedback_on = is_enabled(session, settings_for_request(request)) and may_give_feedback(
+        request, session
+    )
     return {
         **presenter.link(session, "pmolib_session"),
         "full_title": session.full_title,
@@ -189,12 +201,15 @@ def present_session(request, session, conference, summary, prior) -> dict:
         "duration_minutes": session.duration_minutes,
         "speakers": [presenter.speaker(s) for s in with_renditions(speakers)],
         "abstract": presenter.html(session.abstract),
-        "recording": next(
-            (blocks.recording(presenter, child) for child in session.recording), None
-        ),
-        "body": blocks.body(presenter, session.body),
-        "notes": presenter.html(session.notes),
-        "table_of_contents": session.table_of_contents,
+        "recording": _recording(presenter, session, access),
+        "body": blocks.body(presenter, session.body) if access.full else [],
+        "notes": presenter.html(session.notes) if access.full else "",
+        "table_of_contents": session.table_of_contents if access.show_toc else [],
+        "access": {
+            **access.as_dict(),
+            "sign_in_url": presenter.absolute(access.sign_in_url) if access.sign_in_url else None,
+            "join_url": presenter.absolute(access.join_url) if access.join_url else None,
+        },
         "rating": session.rating_summary(summary, prior),
         "feedback": {
             "enabled": feedback_on,
@@ -205,6 +220,20 @@ def present_session(request, session, conference, summary, prior) -> dict:
         "first_published_at": session.first_published_at,
         "updated_at": session.last_published_at,
     }
+
+
+def _recording(presenter, session, access):
+    """The session's recording, for callers who may read it (an embargo with a date
+    lifted for members when ``RECORDING_EMBARGO`` says so)."""
+    if not access.full:
+        return None
+    return next(
+        (
+            blocks.recording(presenter, child, early=access.early_recordings)
+            for child in session.recording
+        ),
+        None,
+    )
 
 
 def _neighbour(presenter, page):
