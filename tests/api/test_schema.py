@@ -45,6 +45,8 @@ class SchemaTests(TestCase):
                     "sessions/",
                     "sessions/by-path/",
                     "sessions/{id}/",
+                    "sessions/{id}/rating/",
+                    "sessions/{id}/feedback/",
                     "speakers/",
                     "speakers/{id}/",
                 )
@@ -71,7 +73,9 @@ class SchemaTests(TestCase):
                 for status in ("400", "404"):
                     content = operation["responses"][status]["content"]
                     self.assertEqual(list(content), [PROBLEM_JSON], path)
-
+        feedback = spec["paths"][f"{API}sessions/{{id}}/feedback/"]["post"]["responses"]
+        for status in ("403", "413", "429", "503"):
+            self.assertEqual(list(feedback[status]["content"]), [PROBLEM_JSON])
 
     def test_answers_match_the_schema(self):
         spec = self.spec()
@@ -90,13 +94,19 @@ class SchemaTests(TestCase):
             (f"libraries/{tree.library.pk}/search/?q=zzyzx", "libraries/{id}/search/"),
             (f"libraries/{tree.library.pk}/search/", "libraries/{id}/search/"),
             (f"libraries/{tree.library.pk}/suggestions/?q=lind", "libraries/{id}/suggestions/"),
+            (f"sessions/{tree.session.pk}/rating/", "sessions/{id}/rating/"),
         ):
             with self.subTest(path):
                 data = self.client.get(f"{API}{path}").json()
                 answer_validator(spec, f"{API}{documented}").validate(data)
         problem = self.client.get(f"{API}sessions/", {"page": "x"}).json()
         answer_validator(spec, f"{API}sessions/", "400", PROBLEM_JSON).validate(problem)
-
+        feedback = f"{API}sessions/{{id}}/feedback/"
+        url = f"{API}sessions/{tree.session.pk}/feedback/"
+        posted = self.client.post(url, {"rating": 5}, "application/json").json()
+        answer_validator(spec, feedback, method="post").validate(posted)
+        refused = self.client.post(url, {"rating": 9}, "application/json").json()
+        answer_validator(spec, feedback, "400", PROBLEM_JSON, method="post").validate(refused)
 
     def test_a_mismatch_is_caught(self):
         # The check above can fail: a body block without its value does not validate.

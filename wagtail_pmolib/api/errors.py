@@ -24,8 +24,8 @@ PROBLEM_JSON = "application/problem+json"
 class ParameterError(Schema):
     detail: str
     parameter: str
-    # Where the parameter is, as OpenAPI names it.
-    location: Literal["query", "path"]
+    # Where the parameter is, as OpenAPI names it ("body": a field of the request body).
+    location: Literal["query", "path", "body"]
 
 
 class ProblemDetails(Schema):
