@@ -18,6 +18,7 @@ from ...search import parse_params, run_search, scope_for, suggest
 from ...search.log import record_visitor_search, search_extras
 from ...search.params import MAX_FILTER_VALUES
 from ..errors import Problem
+from ..http import is_head
 from ..params import WholeNumber
 from ..present import Presenter
 from ..schemas_search import FormatName, SearchResults, Sort, Suggestions
@@ -84,7 +85,8 @@ def search_library(request, id: WholeNumber, query: Query[SearchQuery]):
             % {"page": query.page, "last": paginator.num_pages},
             "page",
         )
-    record_visitor_search(request, outcome, scope)
+    if not is_head(request):  # the page's rule: searches asked with GET
+        record_visitor_search(request, outcome, scope)
     return search_results(Presenter(request), outcome, search_extras(request, outcome, scope))
 
 
