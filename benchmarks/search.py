@@ -33,6 +33,9 @@ from . import search_content
 
 SMALL = 20
 MAX_QUERIES = 15
+# The JSON API's search (``libraries/{id}/search/``) of the same request: the page's
+# search and the library's lookup, without the page's routing (fewer than the page).
+MAX_API_QUERIES = MAX_QUERIES
 # PostgreSQL: a full search request at most this many times the request of Wagtail's
 # search view (the `wagtail start` template's, benchmarks/plainpage/views.py).
 MAX_SEARCH_RATIO = 1.2
@@ -97,8 +100,11 @@ class Request:
     case: Case
     n: int
     url: str
+    api_url: str = ""  # the same search in the JSON API
     queries: int = 0
     queries_stable: bool = True
+    api_queries: int = 0
+    api_queries_stable: bool = True
     sql: list = field(default_factory=list)
     peak_kb: int = 0  # tracemalloc's peak during one request
     bytes: int = 0
@@ -144,8 +150,10 @@ def make_requests(built) -> list[Request]:
         params = {"q": case.q} if case.q else {}
         params.update({name: values[name] for name in case.filters})
         params.update(case.extra)
-        url = built.library.url + ("?" + urlencode(params) if params else "")
-        requests.append(Request(case=case, n=built.n, url=url))
+        query = "?" + urlencode(params) if params else ""
+        url = built.library.url + query
+        api_url = f"/api/pmolib/libraries/{built.library.pk}/search/{query}"
+        requests.append(Request(case=case, n=built.n, url=url, api_url=api_url))
     return requests
 
 
@@ -175,9 +183,16 @@ def check_response(request: Request, html: str):
     request.bytes = len(html.encode())
 
 
-def capture(client, request: Request):
+def fetch_api(client, request: Request):
+    response = client.get(request.api_url)
+    if response.status_code != 200:
+        raise SystemExit(f"{request.key}: GET {request.api_url} answered {response.status_code}")
+    return response
+
+
+def capture(client, request: Request, api=False):
     with CaptureQueriesContext(connection) as ctx:
-        fetch(client, request)
+        (fetch_api if api else fetch)(client, request)
     return [
         {"sql": q["sql"], "ms": round(float(q["time"]) * 1000, 3)} for q in ctx.captured_queries
     ]
@@ -193,6 +208,17 @@ def count_queries(client, requests, log=print):
         request.sql = runs[-1]
         request.queries = len(runs[-1])
         request.queries_stable = len(runs[0]) == len(runs[1])
+        # The same search through the JSON API: the same sessions found. A page after
+        # the last is the page's last page but the API's 404: not counted then.
+        if client.get(request.api_url).status_code == 404 and "page" in request.case.extra:
+            request.api_url = ""
+        if request.api_url:
+            found = fetch_api(client, request).json()["count"]
+            if found != request.found:
+                raise SystemExit(f"{request.key}: the API found {found}, the page {request.found}")
+            api_runs = [capture(client, request, api=True) for _ in range(2)]
+            request.api_queries = len(api_runs[-1])
+            request.api_queries_stable = len(api_runs[0]) == len(api_runs[1])
         gc.collect()
         tracemalloc.start()
         try:
@@ -443,6 +469,19 @@ def run(n, iterations, budget, log=print):
                 "passed": a == b and b <= MAX_QUERIES and stable,
             }
         )
+        if not (small_request.api_url and large_request.api_url):
+            continue
+        a, b = small_request.api_queries, large_request.api_queries
+        stable = small_request.api_queries_stable and large_request.api_queries_stable
+        targets.append(
+            {
+                "kind": "queries",
+                "name": f"API search queries {small_request.case.key}: {SMALL} vs {n:,}",
+                "value": f"{a} vs {b}{'' if stable else '*'}",
+                "limit": f"equal, <= {MAX_API_QUERIES}",
+                "passed": a == b and b <= MAX_API_QUERIES and stable,
+            }
+        )
     for key in RATIO_CASES:
         if vendor == "sqlite" and n <= 10_000:
             median = by_key[f"{key}@{n}"].stats["median_ms"]
@@ -482,6 +521,9 @@ def run(n, iterations, budget, log=print):
                 "url": request.url,
                 "queries": request.queries,
                 "queries_stable": request.queries_stable,
+                "api_url": request.api_url,
+                "api_queries": request.api_queries,
+                "api_queries_stable": request.api_queries_stable,
                 "peak_kb": request.peak_kb,
                 "found": request.found,
                 "results_shown": request.results,
@@ -522,21 +564,32 @@ def print_report(results, requests, n):
         )
     print()
     sizes = f"{SMALL:>7} {n:>7,}"
-    header = f"{'request':<18} {'what':<47} {sizes} {sizes} {sizes}"
-    print("SQL queries and tracemalloc peak (KB) of one library request")
-    print(f"{'':<18} {'':<47} {'sessions found':>15} {'queries':>15} {'peak KB':>15}")
+    header = f"{'request':<18} {'what':<47} {sizes} {sizes} {sizes} {sizes}"
+    print("SQL queries and tracemalloc peak (KB) of one library request (page; JSON API)")
+    print(
+        f"{'':<18} {'':<47} {'sessions found':>15} {'queries':>15} {'API queries':>15} "
+        f"{'peak KB':>15}"
+    )
     print(header)
     print("-" * len(header))
 
     def shown(request):
         return f"{request.queries}{'' if request.queries_stable else '*'}"
 
+    def shown_api(request):
+        if not request.api_url:
+            return "404"
+        return f"{request.api_queries}{'' if request.api_queries_stable else '*'}"
+
     for small, large in zip(requests[SMALL], requests[n], strict=True):
         print(
             f"{small.case.key:<18} {small.case.label:<47} {small.found:>7,} {large.found:>7,} "
-            f"{shown(small):>7} {shown(large):>7} {small.peak_kb:>7,} {large.peak_kb:>7,}"
+            f"{shown(small):>7} {shown(large):>7} {shown_api(small):>7} {shown_api(large):>7} "
+            f"{small.peak_kb:>7,} {large.peak_kb:>7,}"
         )
-    if not all(r.queries_stable for size in requests for r in requests[size]):
+    if not all(
+        r.queries_stable and r.api_queries_stable for size in requests for r in requests[size]
+    ):
         print("* the query count changed between two requests")
     worker = results.get("worker_memory")
     if worker:

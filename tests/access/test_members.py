@@ -29,7 +29,7 @@ from tests.builders import (
 )
 from wagtail_pmolib.access.members import can_read_full, readable_q
 from wagtail_pmolib.checks import check_gated_documents
-from wagtail_pmolib.models import SessionPage, Speaker
+from wagtail_pmolib.models import Feedback, SessionPage, Speaker
 
 SECRET_NOTES = "quokka governance ledger"
 SECRET_HANDOUT = "Wombat staffing matrix"
@@ -422,6 +422,42 @@ class MembersAccessTests(TestCase):
                     HTTP_ACCEPT="application/json",
                 )
                 self.assertEqual(response.status_code, status, response.content[:200])
+
+    def test_the_json_api_search_finds_the_teaser_only_and_says_locked(self):
+        for who, locked in (("anonymous", True), ("nonmember", True), ("member", False)):
+            with self.subTest(who):
+                for q in ("quokka", "wombat", "numbat", "platypus"):
+                    found = self.api(who, f"libraries/{self.library.pk}/search/", q=q).json()
+                    self.assertEqual(found["items"], [], q)
+                response = self.api(who, f"libraries/{self.library.pk}/search/", q="masterclass")
+                self.assertEqual(visible_secrets(response.content.decode()), [])
+                [item] = response.json()["items"]
+                self.assertEqual((item["title"], item["access"]), ("Gated masterclass", "members"))
+                self.assertIs(item["locked"], locked)
+                self.assertIn("Teaser abstract", item["excerpt"]["text"])
+                suggested = self.api(
+                    who, f"libraries/{self.library.pk}/suggestions/", q="womb"
+                ).json()
+                self.assertEqual(suggested["sessions"], [])
+        # The Access facet, as the page offers it ("Free Articles" is one link).
+        found = self.api("anonymous", f"libraries/{self.library.pk}/search/", access="free").json()
+        titles = {item["title"] for item in found["items"]}
+        self.assertIn("Free clinic", titles)
+        self.assertNotIn("Gated masterclass", titles)
+        [facet] = [facet for facet in found["facets"] if facet["name"] == "access"]
+        self.assertEqual({o["value"] for o in facet["options"]}, {"free", "members"})
+
+    def test_only_readers_may_rate_a_gated_session_through_the_json_api(self):
+        for who, status in (("anonymous", 403), ("nonmember", 403), ("member", 200)):
+            with self.subTest(who):
+                self.as_(who)
+                response = self.client.post(
+                    f"{API}sessions/{self.gated.pk}/feedback/",
+                    {"rating": 5},
+                    content_type="application/json",
+                )
+                self.assertEqual(response.status_code, status, response.content[:200])
+        self.assertEqual(Feedback.objects.filter(page=self.gated).count(), 1)
 
     @override_settings(WAGTAIL_PMOLIB={**MEMBERS, "GATED_FEEDBACK": "everyone"})
     def test_a_setting_lets_everyone_rate(self):
