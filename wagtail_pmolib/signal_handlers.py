@@ -78,12 +78,16 @@ def page_unpublished(sender, instance, **kwargs):
     invalidation.page_changed(instance, invalidation.VISIBILITY)
 
 
-def page_slug_changed(sender, instance, **kwargs):
-    invalidation.page_changed(instance, invalidation.MOVED)
+def page_slug_changed(sender, instance, instance_before=None, **kwargs):
+    # Its parent is the same: only its address (and its descendants') changed.
+    old_url_path = instance_before.url_path if instance_before is not None else ""
+    invalidation.page_moved(instance, "", old_url_path)
 
 
-def page_moved(sender, instance, parent_page_before=None, **kwargs):
-    invalidation.page_moved(instance, parent_page_before.path if parent_page_before else "")
+def page_moved(sender, instance, parent_page_before=None, url_path_before="", **kwargs):
+    invalidation.page_moved(
+        instance, parent_page_before.path if parent_page_before else "", url_path_before
+    )
 
 
 def page_deleting(sender, instance, **kwargs):
@@ -228,6 +232,14 @@ def feedback_settings_changed(sender, instance, raw=False, created=False, **kwar
         invalidation.feedback_settings_changed(instance.site_id, using=instance._state.db)
 
 
+def purge_frontend_cache(sender, changes, scopes, **kwargs):
+    """Committed changes purge the JSON API's URLs from a front-end cache, where
+    the host configured one (``api/purge.py``)."""
+    from .api.purge import purge_committed_changes
+
+    purge_committed_changes(sender, changes, scopes)
+
+
 def register_invalidation_handlers():
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
     from wagtail import signals as wagtail_signals
@@ -276,6 +288,7 @@ def register_invalidation_handlers():
     connect(post_save, theme_changed, ConferenceTheme)
     connect(pre_delete, theme_changed, ConferenceTheme)
     connect(pre_delete, document_deleting, get_document_model())
+    invalidation.changes_committed.connect(purge_frontend_cache, dispatch_uid="pmolib_purge")
 
 
 def register_signal_handlers():
