@@ -145,6 +145,12 @@ DEFAULTS = {
     # again (``Cache-Control: max-age``). 0: they ask every time, with the ETag,
     # and get a cheap 304 while nothing changed.
     "API_CACHE_MAX_AGE": 0,
+    # Headless previews (``wagtail_pmolib.previews``): the front end's address that
+    # the "Headless front end" preview mode sends editors to, with
+    # ``?content_type=…&token=…``; empty: no such preview mode.
+    "HEADLESS_PREVIEW_CLIENT_URL": "",
+    # Seconds a headless preview's token shows its draft.
+    "PREVIEW_TOKEN_MAX_AGE": 3600,
 }
 
 FEEDBACK_ADMINS = ("snippets", "modeladmin")
@@ -179,6 +185,7 @@ _INT_KEYS = {
     "POPULAR_SEARCHES_MIN_VISITORS",
     "POPULAR_SEARCHES_DAYS",
     "API_CACHE_MAX_AGE",
+    "PREVIEW_TOKEN_MAX_AGE",
 }
 
 
@@ -278,6 +285,18 @@ class PmolibSettings:
                 "(pip install wagtail-pmolib[modeladmin]), or use 'snippets'."
             )
         values["API_RENDITIONS"] = _api_renditions(values["API_RENDITIONS"])
+        client = values["HEADLESS_PREVIEW_CLIENT_URL"]
+        if not isinstance(client, str) or (
+            client and not client.startswith(("http://", "https://"))
+        ):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['HEADLESS_PREVIEW_CLIENT_URL'] must be an http(s) address "
+                f"or empty, not {client!r}."
+            )
+        if values["PREVIEW_TOKEN_MAX_AGE"] < 1:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['PREVIEW_TOKEN_MAX_AGE'] must be at least 1."
+            )
         return values
 
     def __getattr__(self, name):

@@ -170,6 +170,11 @@ if os.environ.get("TASKS_BACKEND", "immediate") == "database":
 # the site's navigation) and a stylesheet that sets the library's colours.
 WAGTAIL_PMOLIB = {
     "BASE_TEMPLATE": "base.html",
+    # The headless front end of example_site/headless/ (python3 dev.py headless):
+    # editors' "Headless front end" preview opens it with a draft's token.
+    "HEADLESS_PREVIEW_CLIENT_URL": os.environ.get(
+        "HEADLESS_PREVIEW_CLIENT_URL", "http://127.0.0.1:8001/index.html"
+    ),
 }
 
 # Errors of requests (500s) go to standard error, where gunicorn, systemd or

@@ -42,6 +42,7 @@ class SchemaTests(TestCase):
                     "conferences/{id}/",
                     "sessions/",
                     "sessions/by-path/",
+                    "sessions/preview/",
                     "sessions/{id}/",
                     "speakers/",
                     "speakers/{id}/",
