@@ -151,6 +151,9 @@ DEFAULTS = {
     "HEADLESS_PREVIEW_CLIENT_URL": "",
     # Seconds a headless preview's token shows its draft.
     "PREVIEW_TOKEN_MAX_AGE": 3600,
+    # Front-end origins ("https://app.example.com") whose browsers may call the
+    # API from their pages (CORS) and post feedback through it. Empty: none.
+    "API_CORS_ORIGINS": (),
 }
 
 FEEDBACK_ADMINS = ("snippets", "modeladmin")
@@ -297,6 +300,7 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}['PREVIEW_TOKEN_MAX_AGE'] must be at least 1."
             )
+        values["API_CORS_ORIGINS"] = _origins(values["API_CORS_ORIGINS"])
         return values
 
     def __getattr__(self, name):
@@ -350,6 +354,28 @@ def _api_renditions(value) -> dict[str, tuple[str, ...]]:
                         f"{name}[{kind!r}]: {spec!r} is not a Wagtail filter spec ({exc})."
                     ) from None
     return merged
+
+
+# An origin as browsers send it: a scheme, a host and maybe a port; nothing else.
+_ORIGIN = re.compile(r"https?://[^/?#@\s:]+(:[0-9]{1,5})?", re.IGNORECASE)
+
+
+def _origins(value) -> frozenset[str]:
+    """``API_CORS_ORIGINS`` as lower-case origins; refuses what no browser sends as
+    ``Origin`` (a path, a trailing slash, a wildcard) rather than never match it."""
+    name = f"{SETTING_NAME}['API_CORS_ORIGINS']"
+    if isinstance(value, str) or not all(isinstance(origin, str) for origin in value):
+        raise ImproperlyConfigured(
+            f"{name} must be a list of origins such as ['https://app.example.com'], not {value!r}."
+        )
+    for origin in value:
+        if not _ORIGIN.fullmatch(origin) or "*" in origin:
+            raise ImproperlyConfigured(
+                f"{name}: {origin!r} is not an origin: write the scheme, the host and "
+                "the port if not the default, without a path or a trailing slash "
+                "(https://app.example.com, http://localhost:5173)."
+            )
+    return frozenset(origin.lower() for origin in value)
 
 
 pmolib_settings = PmolibSettings()

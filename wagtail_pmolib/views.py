@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -47,27 +48,35 @@ def wants_json(request) -> bool:
     return "application/json" in accept or content_type in JSON_TYPES
 
 
-def is_cross_site(request) -> bool:
+def is_cross_site(request, allowed_origins=None) -> bool:
     """Whether a browser sent this request from another site.
 
     ``Sec-Fetch-Site`` (all current browsers) decides when present: same-origin
     (or ``none``, typed by the visitor) is accepted; from another origin,
     ``same-site`` (a sibling subdomain) or ``cross-site``, only when ``Origin``
-    is listed in ``CSRF_TRUSTED_ORIGINS``, as Django's CSRF check accepts it.
-    Without that header, ``Origin`` must be this site or a trusted origin. A
-    request with neither header does not come from a browser acting for a
-    visitor on another site, so it is not a cross-site request forgery.
+    is listed in ``CSRF_TRUSTED_ORIGINS``, as Django's CSRF check accepts it
+    (or, with ``allowed_origins``, in that list instead: the JSON API's
+    ``API_CORS_ORIGINS``). Without that header, ``Origin`` must be this site or
+    an allowed origin. A request with neither header does not come from a
+    browser acting for a visitor on another site, so it is not a cross-site
+    request forgery.
     """
     fetch_site = request.headers.get("Sec-Fetch-Site")
     origin = request.headers.get("Origin")
+
+    def allowed(origin):
+        if allowed_origins is None:
+            return is_trusted_origin(origin)
+        return bool(origin) and origin.lower() in allowed_origins
+
     if fetch_site:
         if fetch_site in ("same-origin", "none"):
             return False
-        return not (fetch_site in ("same-site", "cross-site") and is_trusted_origin(origin))
+        return not (fetch_site in ("same-site", "cross-site") and allowed(origin))
     if origin is None:
         return False
     own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
-    return origin != own and not is_trusted_origin(origin)
+    return origin != own and not allowed(origin)
 
 
 def is_trusted_origin(origin) -> bool:
@@ -239,28 +248,46 @@ def session_page_view(request, page, *args, **kwargs):
     return TemplateResponse(request, page.get_template(request, *args, **kwargs), context)
 
 
-def feedback_view(request, page):
-    """Answer ``POST {page.url}feedback/`` (Wagtail has checked the page is live and viewable).
+@dataclass
+class FeedbackAnswer:
+    """What the feedback rules answered to one submission, whatever the format it
+    is told in (the page's HTML or JSON here, problem details in the JSON API)."""
 
-    Cheap checks first (method, size, origin, settings, rate limits), then the
-    body is read and checked (``votes.parse``), then stored (``votes.submit``).
-    A filled-in honeypot or a known bot gets the answer a vote would get
-    (``votes.preview``) and nothing is stored.
+    status: int
+    message: str = ""  # a sentence for people (the thank-you text on success)
+    field_errors: dict[str, str] | None = None  # field → what is wrong with it
+    values: dict | None = None  # the fields as sent, when the body could be read
+    headers: dict[str, str] = field(default_factory=dict)
+    visitor: identity.Visitor | None = None
+    settings: object = None  # the site's FeedbackSettings
+    summary: object = None  # the page's rating Summary after the vote (success)
+    rating: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+def process_feedback(request, page, *, allowed_origins=None) -> FeedbackAnswer:
+    """The feedback rules for a POST to ``page``: every check, then the vote stored.
+
+    Cheap checks first (size, origin, settings, rate limits), then the body is
+    read and checked (``votes.parse``), then stored (``votes.submit``). A
+    filled-in honeypot or a known bot gets the answer a vote would get
+    (``votes.preview``) and nothing is stored. ``allowed_origins``: the other
+    origins whose browsers may post (``is_cross_site``); the site's
+    ``CSRF_TRUSTED_ORIGINS`` when ``None``.
     """
-    if request.method != "POST":
-        response = HttpResponseNotAllowed(["POST"])
-        response.content = _("Send feedback with POST.").encode()
-        return response
     if _too_large(request):
         reason = _("The body is larger than %(limit)s bytes, more than any feedback needs.") % {
             "limit": votes.max_body_bytes()
         }
-        return _error(request, page, 413, reason, field_errors={"body": reason})
-    if is_cross_site(request):
-        return _error(request, page, 403, _("Feedback from another site is refused."))
+        return FeedbackAnswer(413, reason, field_errors={"body": reason})
+    if is_cross_site(request, allowed_origins):
+        return FeedbackAnswer(403, _("Feedback from another site is refused."))
     feedback_settings = settings_for_request(request)
     if not is_enabled(page, feedback_settings):
-        return _error(request, page, 403, _("Feedback is turned off for this page."))
+        return FeedbackAnswer(403, _("Feedback is turned off for this page."))
     visitor = identity.visitor_for(request)
     values = {}
     try:
@@ -273,22 +300,13 @@ def feedback_view(request, page):
         else:
             summary = votes.submit(page, visitor, submission, feedback_settings)
     except throttle.Throttled as exc:
-        return _error(
-            request, page, 429, exc.message, headers={"Retry-After": str(exc.retry_after)}
-        )
+        return FeedbackAnswer(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
     except votes.FeedbackError as exc:
-        return _error(
-            request,
-            page,
-            400,
-            _("The feedback was not saved."),
-            field_errors=exc.errors,
-            values=values,
+        return FeedbackAnswer(
+            400, _("The feedback was not saved."), field_errors=exc.errors, values=values
         )
     except votes.FeedbackUnavailable as exc:
-        return _error(
-            request,
-            page,
+        return FeedbackAnswer(
             503,
             _(
                 "The library is busy right now and your feedback was not saved. "
@@ -297,8 +315,36 @@ def feedback_view(request, page):
             values=values,
             headers={"Retry-After": str(exc.retry_after)},
         )
+    return FeedbackAnswer(
+        200,
+        feedback_settings.text("thank_you"),
+        visitor=visitor,
+        settings=feedback_settings,
+        summary=summary,
+        rating=submission.rating,
+    )
+
+
+def feedback_view(request, page):
+    """Answer ``POST {page.url}feedback/`` (Wagtail has checked the page is live and
+    viewable) with ``process_feedback``'s answer, as HTML or JSON."""
+    if request.method != "POST":
+        response = HttpResponseNotAllowed(["POST"])
+        response.content = _("Send feedback with POST.").encode()
+        return response
+    answer = process_feedback(request, page)
+    if not answer.ok:
+        return _error(
+            request,
+            page,
+            answer.status,
+            answer.message,
+            field_errors=answer.field_errors,
+            values=answer.values,
+            headers=answer.headers,
+        )
     return _success(
-        request, page, visitor, feedback_settings, summary=summary, rating=submission.rating
+        request, page, answer.visitor, answer.settings, summary=answer.summary, rating=answer.rating
     )
 
 

@@ -25,6 +25,9 @@ from wagtail_pmolib.models import Speaker
 # covers, figures, the poster) with their renditions, and per stream which of
 # its documents are private (issue 9.1: a private document's title is not shown).
 SESSION_DETAIL_QUERIES = 21
+# A library search (``SearchQueryCountTests``), whatever the number of sessions.
+SEARCH_BROWSE_QUERIES = 7
+SEARCH_QUERIES = 17
 
 
 def session_with(conference, n, title):
@@ -89,3 +92,63 @@ class QueryCountTests(TestCase):
         one = self.count(f"speakers/{speaker.pk}/")
         build_session(self.conference, "And another", speakers=[speaker])
         self.assertEqual(self.count(f"speakers/{speaker.pk}/"), one)
+
+
+class SearchQueryCountTests(TestCase):
+    """A library search costs the same with two sessions or many (the page's
+    search, ``search/engine.py``, plus the site, the view restrictions and the
+    library)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.library = build_library()
+        cls.conference = build_conference(cls.library, themes=["Services", "People"])
+        cls.speakers = [Speaker.objects.create(name=f"Speaker {i}") for i in range(3)]
+        cls.document = build_document()
+        cls.sessions = [cls.session(n) for n in range(2)]
+
+    @classmethod
+    def session(cls, n):
+        theme = cls.conference.themes.all()[n % 2]
+        return build_session(
+            cls.conference,
+            f"Benefits session {n}",
+            speakers=cls.speakers[: 1 + n % 3],
+            theme=theme,
+            abstract=f"<p>Benefits and governance, part {n}.</p>",
+            body=[("handout", {"document": cls.document, "title": f"Handout {n}"})],
+            **({"recording": recording_stream()} if n % 2 else {}),
+        )
+
+    def count(self, params, endpoint=None):
+        url = f"{API}{endpoint or f'libraries/{self.library.pk}/search/'}"
+        self.client.get(url, params)  # warm: renditions, site paths, the day's log row
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(url, params)
+        self.assertEqual(response.status_code, 200, response.content[:300])
+        return len(queries)
+
+    def test_a_search_costs_the_same_for_two_sessions_or_many(self):
+        speaker = self.speakers[0].pk
+        cases = [
+            {},
+            {"q": "benefits"},
+            {"q": "benefits governance", "sort": "top-rated"},
+            {"q": "benefits", "conference": self.conference.pk, "speaker": speaker},
+            {"format": "handout", "theme": "services", "sort": "most-rated"},
+            {"q": "zzyzx"},
+        ]
+        suggestions = f"libraries/{self.library.pk}/suggestions/"
+        few = {repr(params): self.count(params) for params in cases}
+        few["suggestions"] = self.count({"q": "bene"}, suggestions)
+        for n in range(2, 14):
+            self.session(n)
+        many = {repr(params): self.count(params) for params in cases}
+        many["suggestions"] = self.count({"q": "bene"}, suggestions)
+        self.assertEqual(many, few)
+        # Browsing: the site, the view restrictions (the API's, then the library's),
+        # the library, the facet counts, the page's ids and its sessions.
+        self.assertLessEqual(few[repr({})], SEARCH_BROWSE_QUERIES)
+        # With words, the search log's writes besides (the day's row, Wagtail's
+        # query log), as on the page.
+        self.assertLessEqual(max(few.values()), SEARCH_QUERIES)

@@ -332,7 +332,12 @@ class ReadTests(TestCase):
         data = self.session()
         session = self.tree.session
         self.assertEqual(
-            data["feedback"], {"enabled": True, "url": f"{BASE}{session.url}feedback/"}
+            data["feedback"],
+            {
+                "enabled": True,
+                "url": f"{BASE}{session.url}feedback/",
+                "api_url": f"{BASE}{API}sessions/{session.pk}/feedback/",
+            },
         )
         self.assertIsNone(data["previous"])
         self.assertEqual(data["next"]["title"], "Portfolio offices")

@@ -10,10 +10,10 @@ from tests.api.support import API, PROBLEM_JSON, build_seed_library
 from tests.builders import _media_root as _media_root  # one MEDIA_ROOT for the module
 
 
-def answer_validator(spec, path, status="200", media_type="application/json"):
+def answer_validator(spec, path, status="200", media_type="application/json", method="get"):
     """A JSON Schema validator for one documented answer of ``spec`` (its ``$ref``s
     point into the spec's components, so they come along)."""
-    answer = spec["paths"][path]["get"]["responses"][status]["content"][media_type]["schema"]
+    answer = spec["paths"][path][method]["responses"][status]["content"][media_type]["schema"]
     return OAS31Validator({**answer, "components": spec["components"]})
 
 
@@ -38,12 +38,16 @@ class SchemaTests(TestCase):
                 for p in (
                     "libraries/",
                     "libraries/{id}/",
+                    "libraries/{id}/search/",
+                    "libraries/{id}/suggestions/",
                     "conferences/",
                     "conferences/{id}/",
                     "sessions/",
                     "sessions/by-path/",
                     "sessions/preview/",
                     "sessions/{id}/",
+                    "sessions/{id}/rating/",
+                    "sessions/{id}/feedback/",
                     "speakers/",
                     "speakers/{id}/",
                 )
@@ -66,9 +70,13 @@ class SchemaTests(TestCase):
     def test_problems_are_documented_as_problem_json(self):
         spec = self.spec()
         for path, operations in spec["paths"].items():
-            for status in ("400", "404"):
-                content = operations["get"]["responses"][status]["content"]
-                self.assertEqual(list(content), [PROBLEM_JSON], path)
+            for operation in operations.values():
+                for status in ("400", "404"):
+                    content = operation["responses"][status]["content"]
+                    self.assertEqual(list(content), [PROBLEM_JSON], path)
+        feedback = spec["paths"][f"{API}sessions/{{id}}/feedback/"]["post"]["responses"]
+        for status in ("403", "413", "429", "503"):
+            self.assertEqual(list(feedback[status]["content"]), [PROBLEM_JSON])
 
     def test_answers_match_the_schema(self):
         spec = self.spec()
@@ -83,12 +91,23 @@ class SchemaTests(TestCase):
             ("libraries/", "libraries/"),
             (f"speakers/{tree.lindsay.pk}/", "speakers/{id}/"),
             ("speakers/", "speakers/"),
+            (f"libraries/{tree.library.pk}/search/?q=sore", "libraries/{id}/search/"),
+            (f"libraries/{tree.library.pk}/search/?q=zzyzx", "libraries/{id}/search/"),
+            (f"libraries/{tree.library.pk}/search/", "libraries/{id}/search/"),
+            (f"libraries/{tree.library.pk}/suggestions/?q=lind", "libraries/{id}/suggestions/"),
+            (f"sessions/{tree.session.pk}/rating/", "sessions/{id}/rating/"),
         ):
             with self.subTest(path):
                 data = self.client.get(f"{API}{path}").json()
                 answer_validator(spec, f"{API}{documented}").validate(data)
         problem = self.client.get(f"{API}sessions/", {"page": "x"}).json()
         answer_validator(spec, f"{API}sessions/", "400", PROBLEM_JSON).validate(problem)
+        feedback = f"{API}sessions/{{id}}/feedback/"
+        url = f"{API}sessions/{tree.session.pk}/feedback/"
+        posted = self.client.post(url, {"rating": 5}, "application/json").json()
+        answer_validator(spec, feedback, method="post").validate(posted)
+        refused = self.client.post(url, {"rating": 9}, "application/json").json()
+        answer_validator(spec, feedback, "400", PROBLEM_JSON, method="post").validate(refused)
 
     def test_a_mismatch_is_caught(self):
         # The check above can fail: a body block without its value does not validate.

@@ -13,6 +13,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.api.support import API, build_seed_library
 from tests.builders import restrict
@@ -46,4 +47,11 @@ def library(db, settings):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_api_keeps_its_schema(case, library):
-    case.call_and_validate()
+    excluded = []
+    if case.method == "POST":
+        # Posting feedback: a body of the documented shape may still be refused by
+        # the site's rules, with the documented 400 naming the field (a comment
+        # before any rating, a comment that is only blanks, a low rating without
+        # the comment a site asks for). Every other check applies.
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(excluded_checks=excluded)

@@ -26,6 +26,7 @@ class SuggestTests(LibraryTestCase):
                 "query": "bene",
                 "sessions": [
                     {
+                        "id": self.s1.pk,
                         "title": "Benefits realisation that sticks",
                         "url": self.s1.url,
                         "conference": "PMO Conference 2021",
@@ -39,6 +40,7 @@ class SuggestTests(LibraryTestCase):
             found["speakers"],
             [
                 {
+                    "id": self.lindsay.pk,
                     "name": "Lindsay Scott",
                     "url": f"/library/?speaker={self.lindsay.pk}",
                     "sessions": 2,

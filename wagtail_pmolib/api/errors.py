@@ -24,8 +24,8 @@ PROBLEM_JSON = "application/problem+json"
 class ParameterError(Schema):
     detail: str
     parameter: str
-    # Where the parameter is, as OpenAPI names it.
-    location: Literal["query", "path"]
+    # Where the parameter is, as OpenAPI names it ("body": a field of the request body).
+    location: Literal["query", "path", "body"]
 
 
 class ProblemDetails(Schema):
@@ -68,8 +68,10 @@ def _parameter_message(error: dict) -> tuple[str, str, str]:
     """``(sentence, parameter, location)`` for one of ninja's validation errors."""
     loc = [str(part) for part in error.get("loc", ())]
     location = "path" if loc and loc[0] == "path" else "query"
-    # ("query", "page"), or ("query", <schema>, "page") for a schema's field.
-    parameter = loc[-1] if len(loc) > 1 else (loc[0] if loc else "")
+    # ("query", "page"), or ("query", <schema>, "page") for a schema's field, with
+    # the position of a value in a list after it (("query", "speaker", "0")).
+    names = [part for part in loc[1:] if not part.isdigit()]
+    parameter = names[-1] if names else (loc[0] if loc else "")
     kind = error.get("type", "")
     context = error.get("ctx") or {}
     if location == "path":
@@ -94,6 +96,10 @@ def _parameter_message(error: dict) -> tuple[str, str, str]:
         reason = _(
             "must be an address on this site, starting with “/”, such as /library/2021/talk/"
         )
+    elif kind == "too_long":
+        reason = _("may be given at most %(limit)s times") % {"limit": context.get("max_length")}
+    elif kind == "literal_error":
+        reason = _("must be one of %(expected)s") % {"expected": context.get("expected")}
     elif kind == "string_too_short":
         reason = _("must not be empty")
     else:

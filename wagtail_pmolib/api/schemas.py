@@ -96,7 +96,23 @@ class Rating(RatingBrief):
 
 class Feedback(Schema):
     enabled: bool
-    url: str | None = Field(description="Where ratings and comments are posted (POST).")
+    url: str | None = Field(
+        description="Where the page's own form posts (POST; refuses other sites' browsers)."
+    )
+    api_url: str | None = Field(
+        description="Where a front end posts ratings and comments in this API (POST)."
+    )
+
+
+class FeedbackReceived(Schema):
+    """A rating and/or comment accepted (a visitor's earlier rating is replaced)."""
+
+    message: str = Field(description="The site's thank-you text.")
+    rating: int | None = Field(description="The rating sent, if any.")
+    show_comment: bool = Field(
+        description="Whether the page would now offer the comment box (the site's rule)."
+    )
+    summary: Rating = Field(description="The session's ratings, this one counted.")
 
 
 # --- Speakers ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ import wagtail_pmolib
 
 from ..conf import pmolib_settings
 from .errors import PROBLEM_JSON, register_error_handlers
+from .http import browser_view
 from .routers import router
 
 NAMESPACE = "wagtail_pmolib_api"
@@ -49,8 +50,10 @@ api = PmolibAPI(
     version=wagtail_pmolib.__version__,
     description=(
         "The session library of this site: libraries, conferences, sessions and "
-        "speakers, as their pages show them. Read-only; what a caller may see is "
-        "what the site's pages show them."
+        "speakers as their pages show them, the library search with its facets and "
+        "suggestions, and sessions' ratings and feedback. What a caller may see is "
+        "what the site's pages show them; feedback follows the rules of the pages' "
+        "feedback form."
     ),
     urls_namespace=NAMESPACE,
 )
@@ -59,3 +62,6 @@ api.add_router("/", router)
 
 app_name = NAMESPACE
 urlpatterns = api.urls[0]
+# HEAD, OPTIONS and CORS on the API's URLs only (see ``http``).
+for pattern in urlpatterns:
+    pattern.callback = browser_view(pattern.callback)

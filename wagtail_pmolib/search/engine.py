@@ -334,7 +334,7 @@ def pdf_snippet(query: ParsedQuery):
 
 def load_results(ids, session_model, query: ParsedQuery, conferences=None):
     """The sessions ``ids`` (in that order), each with ``conference`` (from
-    ``conferences``, parent path → ``Conference``), ``speaker_list``,
+    ``conferences``, parent path → ``Conference``), ``speaker_list`` (names and ids),
     ``theme_name``, ``rating``, ``title_marked`` and ``excerpt``: one query (a
     row per session and speaker)."""
     if not ids:
@@ -350,6 +350,7 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None):
             rating_count=models.F("pmolib_rating_summary__count"),
             rating_total=models.F("pmolib_rating_summary__total"),
             speaker_name=models.F("session_speakers__speaker__name"),
+            speaker_id=models.F("session_speakers__speaker_id"),
             speaker_order=models.F("session_speakers__sort_order"),
             speaker_link=models.F("session_speakers__pk"),
         )
@@ -362,7 +363,7 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None):
         pages.setdefault(row.pk, row)
         if row.speaker_name is not None:
             speakers.setdefault(row.pk, []).append(
-                (row.speaker_order or 0, row.speaker_link, row.speaker_name)
+                (row.speaker_order or 0, row.speaker_link, row.speaker_name, row.speaker_id)
             )
     conferences = conferences or {}
     pattern = terms_pattern(query.terms) if query else None
@@ -374,7 +375,8 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None):
             continue
         session.conference = conferences.get(session.path[:-steplen])
         session.speaker_list = [
-            _Speaker(name) for _order, _link, name in sorted(speakers.get(pk, []))
+            _Speaker(name, speaker_id)
+            for _order, _link, name, speaker_id in sorted(speakers.get(pk, []))
         ]
         session.theme_name = session.theme_name or ""
         count = session.rating_count or 0
@@ -402,3 +404,4 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None):
 @dataclass(frozen=True)
 class _Speaker:
     name: str
+    id: int | None = None

@@ -8,6 +8,7 @@ search for "frameworks" marks "framework" (the backends stem words).
 
 from __future__ import annotations
 
+import html
 import re
 
 from django.utils.html import escape
@@ -83,3 +84,27 @@ def lead(text: str, *, words: int = 32) -> str:
     if len(tokens) <= words:
         return " ".join(tokens)
     return " ".join(tokens[:words]) + " …"
+
+
+_MARKED = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def unmark(marked: str | None) -> tuple[str, list[tuple[int, int]]]:
+    """``(text, matches)`` of HTML made by ``mark`` or ``excerpt``: the plain text
+    (unescaped, without the tags) and where each marked word is in it, as
+    ``(start, end)`` offsets in characters (Unicode code points), end excluded.
+    So a front end can highlight the text its own way instead of inserting HTML."""
+    if not marked:
+        return "", []
+    text, matches, last = [], [], 0
+    length = 0
+    for found in _MARKED.finditer(marked):
+        before = html.unescape(marked[last : found.start()])
+        word = html.unescape(found.group(1))
+        text += [before, word]
+        length += len(before)
+        matches.append((length, length + len(word)))
+        length += len(word)
+        last = found.end()
+    text.append(html.unescape(marked[last:]))
+    return "".join(text), matches

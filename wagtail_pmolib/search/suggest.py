@@ -52,6 +52,7 @@ def suggest(scope: LibraryScope, request, text) -> dict:
         for page in pages:
             found["sessions"].append(
                 {
+                    "id": page.pk,
                     "title": page.title,
                     "url": page.get_url(request),
                     "conference": parents.get(page.path[:-steplen], ""),
@@ -75,6 +76,7 @@ def suggest(scope: LibraryScope, request, text) -> dict:
     for pk, name, sessions in names:
         found["speakers"].append(
             {
+                "id": pk,
                 "name": name,
                 "url": index_page.get_url(request) + params.url(speaker=(pk,)),
                 "sessions": sessions,

@@ -8,12 +8,14 @@ cache headers and 304s come along (see the README, "Headless JSON API").
 from ninja import Router
 
 from ..caching import conditional
-from . import conferences, libraries, sessions, speakers
+from . import conferences, feedback, libraries, search, sessions, speakers
 
 router = Router()
 router.add_router("/libraries/", libraries.router)
+router.add_router("/libraries/", search.router)
 router.add_router("/conferences/", conferences.router)
 router.add_router("/sessions/", sessions.router)
+router.add_router("/sessions/", feedback.router)
 router.add_router("/speakers/", speakers.router)
 router.add_decorator(conditional, mode="view")
 

@@ -271,6 +271,9 @@ def present_session(request, session, conference, summary, prior) -> dict:
         "feedback": {
             "enabled": feedback_on,
             "url": presenter.absolute(feedback_endpoint(session, request)) if feedback_on else None,
+            "api_url": presenter.api_url("pmolib_session_feedback", session.pk)
+            if feedback_on
+            else None,
         },
         "previous": _neighbour(presenter, neighbours["previous_session"]),
         "next": _neighbour(presenter, neighbours["next_session"]),
