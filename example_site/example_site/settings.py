@@ -175,6 +175,9 @@ WAGTAIL_PMOLIB = {
     "HEADLESS_PREVIEW_CLIENT_URL": os.environ.get(
         "HEADLESS_PREVIEW_CLIENT_URL", "http://127.0.0.1:8001/index.html"
     ),
+    # The front end's origins: their pages may call the JSON API and post ratings
+    # (CORS). Any other origin's browser is refused.
+    "API_CORS_ORIGINS": ["http://127.0.0.1:8001", "http://localhost:8001"],
 }
 
 # Errors of requests (500s) go to standard error, where gunicorn, systemd or
