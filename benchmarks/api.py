@@ -1,6 +1,7 @@
 """The JSON API beside the HTML: a session's detail (``GET {api}/sessions/{id}/``)
-for every session page of the page benchmarks, its 304, and the library search
-(``GET {api}/libraries/{id}/search/``) beside the HTML search requests.
+for every session page of the page benchmarks, and its 304. (The library search
+through the API, ``GET {api}/libraries/{id}/search/``, is measured in
+``search.py``, beside the HTML search requests, on the same libraries.)
 
 Query counts are exact (two warm requests, which must agree); times are medians
 of round-robin rounds, as for the pages (see README.md, "The JSON API").
