@@ -92,6 +92,9 @@ def republish(page, **fields):
 
 def test_publishing_a_session_purges_its_addresses_and_what_lists_it(tree, purged):
     first, conference, lindsay = tree["first"], tree["conference"], tree["lindsay"]
+    other_library = build_library("Archive", slug="archive")
+    purged.clear()
+    RecordingBackend.batches.clear()
     republish(first, title="Alpha, revised")
     urls = set(purged)
     assert {
@@ -101,11 +104,14 @@ def test_publishing_a_session_purges_its_addresses_and_what_lists_it(tree, purge
         api(f"conferences/{conference.pk}/"),
         api(f"speakers/{lindsay.pk}/"),  # "sessions" of the speaker
         api(f"sessions/{tree['second'].pk}/"),  # its neighbour shows its title
+        api(f"sessions/{first.pk}/rating/"),
+        api(f"libraries/{tree['library'].pk}/search/"),  # browsing lists it
     } <= urls
     # Scoped: another conference's session, another speaker, the libraries.
     assert api(f"sessions/{tree['other'].pk}/") not in urls
     assert api(f"speakers/{tree['eileen'].pk}/") not in urls
     assert api("libraries/") not in urls
+    assert api(f"libraries/{other_library.pk}/search/") not in urls
     # Batches (one a committed transaction: Wagtail publishes in one and sends
     # page_published after it), each URL once in each, nothing outside the API.
     assert 1 <= len(RecordingBackend.batches) <= 2
@@ -174,7 +180,11 @@ def test_a_conference_published_purges_it_its_library_and_each_of_its_sessions(t
 
 def test_a_library_published_purges_the_libraries(tree, purged):
     library = republish(tree["library"], intro="<p>New words.</p>")
-    assert {api(f"libraries/{library.pk}/"), api("libraries/")} <= set(purged)
+    assert {
+        api(f"libraries/{library.pk}/"),
+        api("libraries/"),
+        api(f"libraries/{library.pk}/search/"),
+    } <= set(purged)
     assert not any("/sessions/" in url for url in purged)
 
 

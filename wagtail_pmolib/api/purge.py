@@ -14,22 +14,26 @@ changes and the stale scopes), read as API addresses:
 ========================  =====================================================
 changed                   purged
 ========================  =====================================================
-a session, or what it      ``sessions/{id}/``, ``sessions/by-path/?path=…`` (its
-shows (``page:``: a       address now and the one it left), ``sessions/``, its
-speaker, image, document) conference's ``conferences/{id}/``
+a session, or what it      ``sessions/{id}/``, ``sessions/{id}/rating/``,
+shows (``page:``: a       ``sessions/by-path/?path=…`` (its address now and the
+speaker, image, document) one it left), ``sessions/``, its conference's
+                          ``conferences/{id}/``, its library's
+                          ``libraries/{id}/search/``
 a conference (title,      ``conferences/{id}/``, ``conferences/``, its library's
 themes) or its order      ``libraries/{id}/``, each of its sessions' addresses
-a library                 ``libraries/{id}/``, ``libraries/``
+a library                 ``libraries/{id}/``, ``libraries/``,
+                          ``libraries/{id}/search/``
 a speaker (``speaker:``)  ``speakers/{id}/``, ``speakers/``
 everything (``tree``, a   every library, conference, session and speaker address
 site, feedback settings)  and every list
 ========================  =====================================================
 
-Lists are purged at their address without a query string. Addresses with one
-(filters, pages, searches, suggestions) cannot be listed: give them a short
-``max-age`` in the front-end cache, or purge by prefix where the cache can.
-Ratings change with every vote and purge nothing (a vote must not cost a call
-to a CDN's API): ``API_CACHE_MAX_AGE`` bounds how long a rating is stale.
+Lists and a library's search are purged at their address without a query
+string. Addresses with one (filters, pages, searches, suggestions) cannot be
+listed: give them a short ``max-age`` in the front-end cache, or purge by prefix
+where the cache can. Ratings change with every vote, which purges nothing (a
+vote must not cost a call to a CDN's API): ``API_CACHE_MAX_AGE`` bounds how
+long a rating (``sessions/{id}/rating/``, a session's ``rating``) is stale.
 
 The addresses are on ``WAGTAILAPI_BASE_URL`` when set (where the API's absolute
 URLs point), else on each site's root URL; the API is found by its URL
@@ -89,6 +93,7 @@ class _Stale:
         self.lists: set[str] = set()
         self.speakers: set = set()
         self.addresses: set[str] = set()  # url paths no page has any more
+        self.searched: set[int] = set()  # libraries whose search lists what changed
 
     def add(self, page, role=None) -> None:
         role = role or page_role(page)
@@ -139,6 +144,14 @@ def stale_objects(changes, scopes) -> _Stale:
     }
     for parent in _pages(path__in=parents):
         stale.add(parent)
+    # The libraries above a changed session or conference: their search's first
+    # address (browsing, without a query string) lists them.
+    below = [path for role, path, _ in stale.pages.values() if role in (SESSION, CONFERENCE)]
+    above = {path[:end] for path in below for end in range(Page.steplen, len(path), Page.steplen)}
+    for library in _pages(path__in=above - {path for _, path, _ in stale.pages.values()}):
+        if page_role(library) == LIBRARY:
+            stale.searched.add(library.pk)
+    stale.searched |= {pk for pk, (role, _, _) in stale.pages.items() if role == LIBRARY}
     speakers = _scoped_ids(scopes, "speaker") | set(changes.speakers)
     if speakers:
         stale.speakers |= speakers
@@ -169,10 +182,14 @@ def stale_urls(changes, scopes) -> set[str]:
     paths = {_reverse(name) for name in stale.lists}
     paths |= {_reverse("pmolib_speaker", id=pk) for pk in stale.speakers}
     session_addresses = set(stale.addresses)
+    paths |= {_reverse("pmolib_library_search", id=pk) for pk in stale.searched}
     for pk, (role, _, url_path) in stale.pages.items():
         paths.add(_reverse(DETAILS[role], id=pk))
-        if role == SESSION and url_path:
-            session_addresses.add(url_path)
+        if role == SESSION:
+            # Its ratings: gone with it when it is unpublished or deleted.
+            paths.add(_reverse("pmolib_session_rating", id=pk))
+            if url_path:
+                session_addresses.add(url_path)
     by_path = _reverse("pmolib_session_by_path")
     if by_path is not None:
         for url_path in session_addresses:
