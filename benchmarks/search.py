@@ -20,7 +20,7 @@ import sys
 import time
 import tracemalloc
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.test import Client
@@ -33,10 +33,9 @@ from . import search_content
 
 SMALL = 20
 MAX_QUERIES = 15
-# The JSON API's search (``GET /api/pmolib/libraries/{id}/search/``): the same
-# parameters, asked of the API; no page routing, the same search, facets and log.
-API_SEARCH = "/api/pmolib/libraries/{id}/search/"
-MAX_API_QUERIES = 13
+# The JSON API's search (``libraries/{id}/search/``) of the same request: the page's
+# search and the library's lookup, without the page's routing (fewer than the page).
+MAX_API_QUERIES = MAX_QUERIES
 # PostgreSQL: a full search request at most this many times Wagtail's bare search.
 MAX_SEARCH_RATIO = 1.2
 # SQLite: a full search request's median at most this many ms (at 10,000 sessions).
@@ -100,8 +99,11 @@ class Request:
     case: Case
     n: int
     url: str
+    api_url: str = ""  # the same search in the JSON API
     queries: int = 0
     queries_stable: bool = True
+    api_queries: int = 0
+    api_queries_stable: bool = True
     sql: list = field(default_factory=list)
     peak_kb: int = 0  # tracemalloc's peak during one request
     bytes: int = 0
@@ -147,58 +149,11 @@ def make_requests(built) -> list[Request]:
         params = {"q": case.q} if case.q else {}
         params.update({name: values[name] for name in case.filters})
         params.update(case.extra)
-        url = built.library.url + ("?" + urlencode(params) if params else "")
-        requests.append(Request(case=case, n=built.n, url=url))
+        query = "?" + urlencode(params) if params else ""
+        url = built.library.url + query
+        api_url = f"/api/pmolib/libraries/{built.library.pk}/search/{query}"
+        requests.append(Request(case=case, n=built.n, url=url, api_url=api_url))
     return requests
-
-
-def make_api_requests(built) -> list[Request]:
-    """The same cases asked of the JSON API's search of the library."""
-    return [
-        Request(
-            case=request.case,
-            n=request.n,
-            url=API_SEARCH.format(id=built.library.pk) + request.url[len(built.library.url) :],
-        )
-        for request in make_requests(built)
-    ]
-
-
-def check_api_response(request: Request, data: dict):
-    if not data["items"]:
-        raise SystemExit(f"API {request.key}: no results in {request.url}")
-    if data["notices"] or data["search_failed"]:
-        raise SystemExit(f"API {request.key}: {request.url} answered {data['notices']}")
-    request.results = len(data["items"])
-    request.found = data["count"]
-
-
-def _last_page_at_most(client, request: Request):
-    """The page shows its last page for a page after it; the API answers 404
-    (it names the page that does not exist). Ask the API for the page the HTML
-    request shows: ``page=3`` of the small library is its last page, 2."""
-    wanted = request.case.extra.get("page")
-    if wanted is None:
-        return
-    path, _, query = request.url.partition("?")
-    params = [(k, v) for k, v in parse_qsl(query) if k != "page"]
-    first = client.get(f"{path}?{urlencode(params)}").json()
-    params.append(("page", min(wanted, first["pages"])))
-    request.url = f"{path}?{urlencode(params)}"
-
-
-def count_api_queries(client, requests, log=print):
-    """Per API request: one warm-up (its answer is checked), two counted requests."""
-    for request in requests:
-        _last_page_at_most(client, request)
-        response = fetch(client, request)
-        check_api_response(request, response.json())
-        request.bytes = len(response.content)
-        runs = [capture(client, request) for _ in range(2)]
-        request.sql = runs[-1]
-        request.queries = len(runs[-1])
-        request.queries_stable = len(runs[0]) == len(runs[1])
-        log(f"  API {request.key:<20} {request.queries:>3} queries")
 
 
 def fetch(client, request: Request):
@@ -227,9 +182,16 @@ def check_response(request: Request, html: str):
     request.bytes = len(html.encode())
 
 
-def capture(client, request: Request):
+def fetch_api(client, request: Request):
+    response = client.get(request.api_url)
+    if response.status_code != 200:
+        raise SystemExit(f"{request.key}: GET {request.api_url} answered {response.status_code}")
+    return response
+
+
+def capture(client, request: Request, api=False):
     with CaptureQueriesContext(connection) as ctx:
-        fetch(client, request)
+        (fetch_api if api else fetch)(client, request)
     return [
         {"sql": q["sql"], "ms": round(float(q["time"]) * 1000, 3)} for q in ctx.captured_queries
     ]
@@ -245,6 +207,17 @@ def count_queries(client, requests, log=print):
         request.sql = runs[-1]
         request.queries = len(runs[-1])
         request.queries_stable = len(runs[0]) == len(runs[1])
+        # The same search through the JSON API: the same sessions found. A page after
+        # the last is the page's last page but the API's 404: not counted then.
+        if client.get(request.api_url).status_code == 404 and "page" in request.case.extra:
+            request.api_url = ""
+        if request.api_url:
+            found = fetch_api(client, request).json()["count"]
+            if found != request.found:
+                raise SystemExit(f"{request.key}: the API found {found}, the page {request.found}")
+            api_runs = [capture(client, request, api=True) for _ in range(2)]
+            request.api_queries = len(api_runs[-1])
+            request.api_queries_stable = len(api_runs[0]) == len(api_runs[1])
         gc.collect()
         tracemalloc.start()
         try:
@@ -412,10 +385,6 @@ def run(n, iterations, budget, log=print):
     log("Counting queries (1 warm-up and 2 counted requests each) and each request's peak …")
     for built in (small, large):
         count_queries(client, requests[built.n], log)
-    log("Counting the JSON API's search queries (the same requests) …", flush=True)
-    api_requests = {built.n: make_api_requests(built) for built in (small, large)}
-    for built in (small, large):
-        count_api_queries(client, api_requests[built.n], log)
     log("Memory of a worker process serving the large library's requests …", flush=True)
     worker = worker_memory([request.url for request in requests[n]], log)
 
@@ -426,16 +395,6 @@ def run(n, iterations, budget, log=print):
                 continue
             items.append(
                 Timed(request.key, request.case.label, page_request(client, request), built.n)
-            )
-    for request in api_requests[n]:
-        if request.case.key in RATIO_CASES:
-            items.append(
-                Timed(
-                    f"api:{request.key}",
-                    f"API {request.case.label}",
-                    page_request(client, request),
-                    n,
-                )
             )
     for q in dict.fromkeys(case.q for case in CASES if case.q):
         label = f"SessionPage.objects.live().search({q!r}{{}})[:20]"
@@ -484,9 +443,10 @@ def run(n, iterations, budget, log=print):
                 "passed": a == b and b <= MAX_QUERIES and stable,
             }
         )
-    for small_request, large_request in zip(api_requests[SMALL], api_requests[n], strict=True):
-        a, b = small_request.queries, large_request.queries
-        stable = small_request.queries_stable and large_request.queries_stable
+        if not (small_request.api_url and large_request.api_url):
+            continue
+        a, b = small_request.api_queries, large_request.api_queries
+        stable = small_request.api_queries_stable and large_request.api_queries_stable
         targets.append(
             {
                 "kind": "queries",
@@ -535,6 +495,9 @@ def run(n, iterations, budget, log=print):
                 "url": request.url,
                 "queries": request.queries,
                 "queries_stable": request.queries_stable,
+                "api_url": request.api_url,
+                "api_queries": request.api_queries,
+                "api_queries_stable": request.api_queries_stable,
                 "peak_kb": request.peak_kb,
                 "found": request.found,
                 "results_shown": request.results,
@@ -543,21 +506,6 @@ def run(n, iterations, budget, log=print):
             }
             for size in (SMALL, n)
             for request in requests[size]
-        },
-        "api_requests": {
-            request.key: {
-                "case": request.case.key,
-                "sessions": request.n,
-                "url": request.url,
-                "queries": request.queries,
-                "queries_stable": request.queries_stable,
-                "html_queries": html.queries,
-                "found": request.found,
-                "bytes": request.bytes,
-                "sql": request.sql,
-            }
-            for size in (SMALL, n)
-            for request, html in zip(api_requests[size], requests[size], strict=True)
         },
         "worker_memory": worker,
         "timings": {
@@ -570,7 +518,6 @@ def run(n, iterations, budget, log=print):
         "budget_seconds": budget,
         "iterations": iterations,
     }
-    requests["api"] = api_requests  # beside the sizes' HTML requests, for print_report
     return results, targets, requests
 
 
@@ -590,37 +537,33 @@ def print_report(results, requests, n):
         )
     print()
     sizes = f"{SMALL:>7} {n:>7,}"
-    header = f"{'request':<18} {'what':<47} {sizes} {sizes} {sizes}"
-    print("SQL queries and tracemalloc peak (KB) of one library request")
-    print(f"{'':<18} {'':<47} {'sessions found':>15} {'queries':>15} {'peak KB':>15}")
+    header = f"{'request':<18} {'what':<47} {sizes} {sizes} {sizes} {sizes}"
+    print("SQL queries and tracemalloc peak (KB) of one library request (page; JSON API)")
+    print(
+        f"{'':<18} {'':<47} {'sessions found':>15} {'queries':>15} {'API queries':>15} "
+        f"{'peak KB':>15}"
+    )
     print(header)
     print("-" * len(header))
 
     def shown(request):
         return f"{request.queries}{'' if request.queries_stable else '*'}"
 
+    def shown_api(request):
+        if not request.api_url:
+            return "404"
+        return f"{request.api_queries}{'' if request.api_queries_stable else '*'}"
+
     for small, large in zip(requests[SMALL], requests[n], strict=True):
         print(
             f"{small.case.key:<18} {small.case.label:<47} {small.found:>7,} {large.found:>7,} "
-            f"{shown(small):>7} {shown(large):>7} {small.peak_kb:>7,} {large.peak_kb:>7,}"
+            f"{shown(small):>7} {shown(large):>7} {shown_api(small):>7} {shown_api(large):>7} "
+            f"{small.peak_kb:>7,} {large.peak_kb:>7,}"
         )
-    if not all(r.queries_stable for size in (SMALL, n) for r in requests[size]):
+    if not all(
+        r.queries_stable and r.api_queries_stable for size in requests for r in requests[size]
+    ):
         print("* the query count changed between two requests")
-    api = requests.get("api")
-    if api:
-        print()
-        print("JSON API search beside the HTML search: SQL queries of one request")
-        header = f"{'request':<18} {'HTML':>7} {'API':>7} {'HTML':>7} {'API':>7}"
-        print(f"{'':<18} {SMALL:>15} {n:>15,}")
-        print(header)
-        print("-" * len(header))
-        for html_small, api_small, html_large, api_large in zip(
-            requests[SMALL], api[SMALL], requests[n], api[n], strict=True
-        ):
-            print(
-                f"{html_small.case.key:<18} {shown(html_small):>7} {shown(api_small):>7} "
-                f"{shown(html_large):>7} {shown(api_large):>7}"
-            )
     worker = results.get("worker_memory")
     if worker:
         print(

@@ -406,10 +406,10 @@ class LibraryPropertyTests(TestCase):
         self.assertLessEqual(len(body["sessions"]), limit)
         self.assertLessEqual(len(body["speakers"]), limit)
         for session in body["sessions"]:
-            self.assertEqual(set(session), {"title", "url", "conference"})
+            self.assertEqual(set(session), {"id", "title", "url", "conference"})
             self.assertIn(session["title"], self.visible_titles)
         for speaker in body["speakers"]:
-            self.assertEqual(set(speaker), {"name", "url", "sessions"})
+            self.assertEqual(set(speaker), {"id", "name", "url", "sessions"})
             self.assertIn(speaker["name"], self.visible_speakers)
             self.assertGreaterEqual(speaker["sessions"], 1)
         last = q[-1] if isinstance(q, list) else q
