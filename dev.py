@@ -3,6 +3,7 @@
 
     python3 dev.py serve   # venv, install, migrate, demo, admin user, serve on 127.0.0.1:8000
     python3 dev.py test    # venv, install, run the test suite (extra arguments go to pytest)
+    python3 dev.py headless  # the headless front end (example_site/headless/) on 127.0.0.1:8001
 
 Needs only Python 3.11+. Everything is installed into ./.venv from the
 project's own files (pyproject.toml's `testing` extra).
@@ -84,8 +85,25 @@ def test(extra):
     run(PYTHON, "-m", "pytest", *extra)
 
 
+def headless(extra):
+    """Serve example_site/headless/ as plain files on a second origin (the example
+    site lists http://127.0.0.1:8001 in API_CORS_ORIGINS); needs no install."""
+    port = extra[0] if extra else "8001"
+    print(f"\nThe headless front end: http://127.0.0.1:{port}/index.html\n", flush=True)
+    run(
+        sys.executable,
+        "-m",
+        "http.server",
+        port,
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        ROOT / "example_site" / "headless",
+    )
+
+
 def main(argv):
-    commands = {"serve": serve, "test": test}
+    commands = {"serve": serve, "test": test, "headless": headless}
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     commands[argv[0]](argv[1:])

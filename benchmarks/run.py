@@ -470,7 +470,7 @@ def profile_page(client, bench, iterations, limit=40):
     stats.sort_stats("tottime").print_stats(limit // 2)
 
 
-def write_json(path, env, pages, ratios, targets, voting=None, search=None):
+def write_json(path, env, pages, ratios, targets, voting=None, search=None, api=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -492,6 +492,7 @@ def write_json(path, env, pages, ratios, targets, voting=None, search=None):
         "ratios": {k: round(v, 4) for k, v in ratios.items()},
         "votes": voting,
         "search": search,
+        "api": api,
         "targets": targets,
         "passed": all(t["passed"] for t in targets),
     }
@@ -505,6 +506,7 @@ def run(args):
     from django.db import connection
     from django.test import Client
 
+    from benchmarks import api as api_bench
     from benchmarks import content
     from benchmarks import feedback as feedback_bench
     from benchmarks import search as search_bench
@@ -555,9 +557,18 @@ def run(args):
                 "passed": ratios["votes_100000_over_10"] <= MAX_VOTES_RATIO,
             },
         ]
+        print("JSON API: session details …", flush=True)
+        api_requests = api_bench.session_requests(pages)
+        api_requests.append(api_bench.not_modified_request(client, api_requests[0]))
+        api_bench.measure(client, api_requests, args.warmup, args.iterations)
+        api_rows = api_bench.summary(
+            api_requests, {key: bench.queries for key, bench in by_key.items()}, statistics.median
+        )
+        api_targets = api_bench.targets(api_requests)
+        targets += api_targets
         print(f"Posting {args.votes} votes through the feedback endpoint …", flush=True)
         voting = feedback_bench.votes_per_second(by_key["votes-10"].page, args.votes)
-        page_targets = list(targets)
+        page_targets = [t for t in targets if t not in api_targets]
         search = search_requests = None
         if not args.no_search:
             search, search_targets, search_requests = search_bench.run(
@@ -566,6 +577,11 @@ def run(args):
             targets += search_targets
         env = environment(args)
         print_report(env, pages, ratios, page_targets)
+        api_bench.print_report(api_rows)
+        print()
+        print("API targets")
+        for target in api_targets:
+            print_target(target)
         print()
         print(
             f"votes through POST {{page.url}}feedback/ (JSON, distinct visitors, 1 in 10 a change "
@@ -589,7 +605,7 @@ def run(args):
             search_bench.print_sql(search_requests, args.search_sessions, args.search_sql)
         if args.profile:
             profile_page(client, by_key[args.profile], args.iterations)
-        write_json(args.output, env, pages, ratios, targets, voting, search)
+        write_json(args.output, env, pages, ratios, targets, voting, search, api_rows)
         print()
         print(f"JSON written to {args.output}")
         return targets

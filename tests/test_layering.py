@@ -30,6 +30,7 @@ LAYERS = {
     "references": 1,
     "serializers": 1,
     "forms": 1,
+    "previews": 1,
     "invalidation.rules": 1,
     # Pure arithmetic of rating summaries (imports conf only): the page panel (L2)
     # shows a ``Summary``; the votes and the ranking (L3) use it too.

@@ -162,6 +162,12 @@ DEFAULTS = {
     # Whom a recording "embargoed until a date" is hidden from until then:
     # "everyone", or "non-members" (members watch it at once). Decided per request.
     "RECORDING_EMBARGO": "everyone",
+    # Headless previews (``wagtail_pmolib.previews``): the front end's address that
+    # the "Headless front end" preview mode sends editors to, with
+    # ``?content_type=…&token=…``; empty: no such preview mode.
+    "HEADLESS_PREVIEW_CLIENT_URL": "",
+    # Seconds a headless preview's token shows its draft.
+    "PREVIEW_TOKEN_MAX_AGE": 3600,
     # Front-end origins ("https://app.example.com") whose browsers may call the
     # API from their pages (CORS) and post feedback through it. Empty: none.
     "API_CORS_ORIGINS": (),
@@ -199,6 +205,7 @@ _INT_KEYS = {
     "POPULAR_SEARCHES_MIN_VISITORS",
     "POPULAR_SEARCHES_DAYS",
     "API_CACHE_MAX_AGE",
+    "PREVIEW_TOKEN_MAX_AGE",
 }
 
 
@@ -319,6 +326,18 @@ class PmolibSettings:
             raise ImproperlyConfigured(
                 f"{SETTING_NAME}['GATED_FEEDBACK'] must be 'readers' or 'everyone', "
                 f"not {values['GATED_FEEDBACK']!r}."
+            )
+        client = values["HEADLESS_PREVIEW_CLIENT_URL"]
+        if not isinstance(client, str) or (
+            client and not client.startswith(("http://", "https://"))
+        ):
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['HEADLESS_PREVIEW_CLIENT_URL'] must be an http(s) address "
+                f"or empty, not {client!r}."
+            )
+        if values["PREVIEW_TOKEN_MAX_AGE"] < 1:
+            raise ImproperlyConfigured(
+                f"{SETTING_NAME}['PREVIEW_TOKEN_MAX_AGE'] must be at least 1."
             )
         values["API_CORS_ORIGINS"] = _origins(values["API_CORS_ORIGINS"])
         return values

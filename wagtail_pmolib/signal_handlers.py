@@ -90,12 +90,16 @@ def page_unpublished(sender, instance, **kwargs):
     invalidation.page_changed(instance, invalidation.VISIBILITY)
 
 
-def page_slug_changed(sender, instance, **kwargs):
-    invalidation.page_changed(instance, invalidation.MOVED)
+def page_slug_changed(sender, instance, instance_before=None, **kwargs):
+    # Its parent is the same: only its address (and its descendants') changed.
+    old_url_path = instance_before.url_path if instance_before is not None else ""
+    invalidation.page_moved(instance, "", old_url_path)
 
 
-def page_moved(sender, instance, parent_page_before=None, **kwargs):
-    invalidation.page_moved(instance, parent_page_before.path if parent_page_before else "")
+def page_moved(sender, instance, parent_page_before=None, url_path_before="", **kwargs):
+    invalidation.page_moved(
+        instance, parent_page_before.path if parent_page_before else "", url_path_before
+    )
     # Below a new conference or library, inherited access levels may differ.
     from wagtail.models import Page
 
@@ -248,6 +252,14 @@ def feedback_settings_changed(sender, instance, raw=False, created=False, **kwar
         invalidation.feedback_settings_changed(instance.site_id, using=instance._state.db)
 
 
+def purge_frontend_cache(sender, changes, scopes, **kwargs):
+    """Committed changes purge the JSON API's URLs from a front-end cache, where
+    the host configured one (``api/purge.py``)."""
+    from .api.purge import purge_committed_changes
+
+    purge_committed_changes(sender, changes, scopes)
+
+
 def register_invalidation_handlers():
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
     from wagtail import signals as wagtail_signals
@@ -299,6 +311,7 @@ def register_invalidation_handlers():
     from .models.access import access_changed as access_changed_signal
 
     access_changed_signal.connect(access_changed, dispatch_uid="pmolib_access_changed")
+    invalidation.changes_committed.connect(purge_frontend_cache, dispatch_uid="pmolib_purge")
 
 
 def register_signal_handlers():

@@ -172,6 +172,14 @@ WAGTAIL_PMOLIB = {
     "BASE_TEMPLATE": "base.html",
     # Members-only sessions are for users in this group (dev.py makes "member").
     "MEMBER_GROUPS": ["Members"],
+    # The headless front end of example_site/headless/ (python3 dev.py headless):
+    # editors' "Headless front end" preview opens it with a draft's token.
+    "HEADLESS_PREVIEW_CLIENT_URL": os.environ.get(
+        "HEADLESS_PREVIEW_CLIENT_URL", "http://127.0.0.1:8001/index.html"
+    ),
+    # The front end's origins: their pages may call the JSON API and post ratings
+    # (CORS). Any other origin's browser is refused.
+    "API_CORS_ORIGINS": ["http://127.0.0.1:8001", "http://localhost:8001"],
 }
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/library/"

@@ -44,6 +44,7 @@ class SchemaTests(TestCase):
                     "conferences/{id}/",
                     "sessions/",
                     "sessions/by-path/",
+                    "sessions/preview/",
                     "sessions/{id}/",
                     "sessions/{id}/rating/",
                     "sessions/{id}/feedback/",

@@ -95,6 +95,8 @@ def conditional(view):
         response = view(request, *args, **kwargs)
         if request.method != "GET" or response.status_code != 200:
             return response
+        if "no-store" in response.get("Cache-Control", ""):
+            return response  # a draft (headless previews): no ETag, no shared copy
         if not response.has_header("ETag"):
             digest = hashlib.sha256(response.content).hexdigest()[:32]
             response["ETag"] = quote_etag(digest)

@@ -24,6 +24,7 @@ rule free of the ORM without wiring the database in at start-up.
 """
 
 from .pending import (
+    changes_committed,
     collection_privacy_changed,
     document_changed,
     document_deleting,
@@ -63,6 +64,7 @@ __all__ = [
     "SITES",
     "TREE",
     "VISIBILITY",
+    "changes_committed",
     "collection_privacy_changed",
     "conference_scope",
     "document_changed",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from django.db import connections, router, transaction
+from django.dispatch import Signal
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 
@@ -36,6 +37,13 @@ from .rules import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Sent once a transaction's changes are flushed (after it committed and the stale
+# versions were bumped), with ``changes`` (``rules.Changes``) and ``scopes`` (the
+# stale scopes): for what lives outside the database's versions, such as a
+# front-end cache in front of the JSON API (``api/purge.py``). Receivers' errors
+# are logged, never raised into the request that committed.
+changes_committed = Signal()
 
 
 class Pending(Changes):
@@ -63,6 +71,15 @@ class Pending(Changes):
             # Never fail the request that committed the change; caches still
             # expire (FRAGMENT_CACHE_TIMEOUT), and the next change bumps again.
             logger.exception("Could not record which cached library content changed")
+        for receiver, error in changes_committed.send_robust(
+            sender=type(self), changes=self, scopes=scopes
+        ):
+            if isinstance(error, Exception):
+                logger.error(
+                    "%r failed on committed library changes",
+                    receiver,
+                    exc_info=(type(error), error, error.__traceback__),
+                )
 
 
 def _record(change, using=None) -> None:
@@ -115,15 +132,22 @@ def page_deleted(page) -> None:
             linking = lookups.pages_linking_to_pages_under([page.path])
             pending.scopes.update(map(page_scope, linking))
         pending.deleted[page.path] = (page.pk, role)
+        if page.url_path:
+            pending.addresses[page.url_path] = None
 
     _record(change, using=page._state.db)
 
 
-def page_moved(page, old_parent_path: str) -> None:
+def page_moved(page, old_parent_path: str, old_url_path: str = "") -> None:
+    """``page`` moved (or its slug changed: ``old_parent_path`` is empty then);
+    ``old_url_path``: its address before, if it changed."""
+
     def change(pending):
         pending.page(page.pk, MOVED)
         if old_parent_path:
             pending.old_parents.add(old_parent_path)
+        if old_url_path and old_url_path != page.url_path:
+            pending.addresses[old_url_path] = page.url_path
 
     _record(change, using=page._state.db)
 

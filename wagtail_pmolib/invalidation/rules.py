@@ -90,6 +90,9 @@ class Changes:
     documents: set = field(default_factory=set)
     images: set = field(default_factory=set)
     collections: set = field(default_factory=set)  # ids whose privacy changed
+    # Addresses (url paths) pages left: old → new (moved, slug changed), or → None
+    # (deleted). The rule needs none of them; purging a front-end cache does.
+    addresses: dict = field(default_factory=dict)
 
     def page(self, pk, what: str) -> None:
         self.pages.setdefault(pk, set()).add(what)

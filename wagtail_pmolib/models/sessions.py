@@ -8,6 +8,7 @@ import functools
 from django.db import models
 from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.db.models.functions import Length, Substr
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
@@ -20,6 +21,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from .. import previews
 from ..blocks import RICH_TEXT_FEATURES, RecordingStreamBlock, SessionBodyBlock
 from ..conf import pmolib_settings
 from ..forms import SessionPageForm
@@ -57,6 +59,10 @@ NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
 
 RECORDING_SECTION_ID = "session-recording"
 NOTES_SECTION_ID = "session-notes"
+
+
+# The preview mode that sends editors to the headless front end (``previews.py``).
+HEADLESS_PREVIEW_MODE = "headless"
 
 
 class SessionSpeaker(Orderable):
@@ -390,6 +396,28 @@ class AbstractSessionPage(
             notes_section_id=NOTES_SECTION_ID,
         )
         return context
+
+    # --- Headless previews (``previews.py``) --------------------------------------
+
+    @property
+    def preview_modes(self):
+        modes = super().preview_modes
+        if pmolib_settings.HEADLESS_PREVIEW_CLIENT_URL:
+            modes = [*modes, (HEADLESS_PREVIEW_MODE, _("Headless front end"))]
+        return modes
+
+    def serve_preview(self, request, mode_name):
+        if mode_name != HEADLESS_PREVIEW_MODE or not pmolib_settings.HEADLESS_PREVIEW_CLIENT_URL:
+            return super().serve_preview(request, mode_name)
+        if self.pk is None or self.latest_revision_id is None:
+            # The token names a stored revision: a page never saved has none.
+            return HttpResponse(
+                gettext("Save a draft first: the headless preview shows the latest saved draft."),
+                content_type="text/plain; charset=utf-8",
+            )
+        token = previews.make_token(self.pk, self.latest_revision_id)
+        url = previews.client_url(pmolib_settings.HEADLESS_PREVIEW_CLIENT_URL, type(self), token)
+        return HttpResponseRedirect(url)
 
     @path("")
     def index_route(self, request, *args, **kwargs):

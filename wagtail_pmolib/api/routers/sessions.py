@@ -7,22 +7,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Query, Router, Schema
 from pydantic import Field
-from wagtail.models import Page
+from wagtail.models import Page, Revision
 
-from ... import invalidation
+from ... import invalidation, previews
 from ...access import visibility_for
 from ...access.members import access_for, may_give_feedback
+from ...conf import pmolib_settings
 from ...feedback.context import feedback_endpoint, is_enabled
 from ...feedback.settings import settings_for_request
 from ...feedback.summary import Summary
-from ...models import ConferencePage, ConferenceTheme, LibraryIndexPage, SessionPage
+from ...models import (
+    AbstractSessionPage,
+    ConferencePage,
+    ConferenceTheme,
+    LibraryIndexPage,
+    RatingSummary,
+    SessionPage,
+)
 from ...models.crosslinks import crosslinks
 from ...models.feedback import ratings_below
 from ...models.versions import request_versions
 from ...search.matching import NEWEST
 from .. import blocks
 from ..caching import not_modified, set_headers, version_etag
-from ..errors import Problem
+from ..errors import Problem, ProblemDetails
 from ..params import Flag, WholeNumber
 from ..present import Presenter
 from ..schemas import SessionDetail, SessionList
@@ -120,6 +128,73 @@ def get_session_by_path(request, query: Query[PathQuery], response: HttpResponse
             "query",
         )
     return session_detail(request, session, response)
+
+
+class PreviewQuery(Schema):
+    content_type: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The draft's page type, app_label.modelname: wagtail_pmolib.sessionpage",
+    )
+    token: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The token the editor's preview gave the front end",
+    )
+
+
+@router.get(
+    "/preview/",
+    response={200: SessionDetail, 400: ProblemDetails, 403: ProblemDetails, 404: ProblemDetails},
+    url_name="pmolib_session_preview",
+    operation_id="pmolib_session_preview",
+    summary=gettext_lazy("A session's draft, for an editor's headless preview"),
+    description=gettext_lazy(
+        "wagtail-headless-preview's flow: the editor's \"Headless front end\" preview sends "
+        "them to the front end with content_type and token; the front end passes both "
+        "here. The token shows one revision of one page and expires "
+        "(PREVIEW_TOKEN_MAX_AGE). Never cached."
+    ),
+)
+def get_session_preview(request, query: Query[PreviewQuery], response: HttpResponse):
+    try:
+        page_id, revision_id = previews.read_token(
+            query.token, pmolib_settings.PREVIEW_TOKEN_MAX_AGE
+        )
+    except previews.ExpiredToken:
+        raise Problem(
+            403, _("The preview token has expired: preview the page again."), "token"
+        ) from None
+    except previews.InvalidToken:
+        raise Problem(403, _("The preview token is not valid."), "token") from None
+    revision = (
+        Revision.page_revisions.filter(pk=revision_id, object_id=str(page_id))
+        .select_related("content_type")
+        .first()
+    )
+    if revision is None:
+        raise Problem(404, _("The draft of this preview no longer exists."), "token")
+    model = revision.content_type.model_class()
+    if (
+        model is None
+        or not issubclass(model, AbstractSessionPage)
+        or previews.content_type_label(model) != query.content_type
+    ):
+        raise Problem(
+            404,
+            _("The token is not for a page of the type given in “content_type”."),
+            "content_type",
+        )
+    session = revision.as_object()
+    response["Cache-Control"] = "private, no-store"
+    # The token is an editor's preview: it shows the whole draft, a members-only
+    # session's gated parts included, as the admin's preview does.
+    request.is_preview = True
+    conference = ConferencePage.objects.filter(path=session.path[: -Page.steplen]).first()
+    library = session.get_library()
+    summary = Summary.from_model(RatingSummary.objects.filter(page_id=session.pk).first())
+    prior = ratings_below(library) if library is not None else (0, 0)
+    return present_session(request, session, conference, summary, prior)
 
 
 @router.get(
