@@ -206,11 +206,20 @@ def fill_recording(page, chapters):
         "https://www.youtube.com/watch?v=benefits1"
     )
     recording.get_by_role("combobox", name="Recording rights").select_option(label="Shortened edit")
+    times = recording.get_by_role("textbox", name="Starts at")
     for n, (time, title) in enumerate(chapters):
-        # The list's "+" after its last chapter (a new recording has none).
-        recording.get_by_role("button", name="Add", exact=True).last.click()
-        times = recording.get_by_role("textbox", name="Starts at")
-        expect(times).to_have_count(n + 1)
+        # The list's "+" after its last chapter (a new recording has none). A
+        # click while the new block is still being set up can go unheard: the
+        # state waited on is the new chapter's field, clicking again if need be.
+        add = recording.get_by_role("button", name="Add", exact=True).last
+        for attempt in range(3):
+            add.click()
+            try:
+                expect(times).to_have_count(n + 1, timeout=TIMEOUT // 3)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
         times.last.fill(time)
         recording.get_by_role("textbox", name="Title").last.fill(title)
 
