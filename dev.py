@@ -4,6 +4,9 @@
     python3 dev.py serve   # venv, install, migrate, demo, admin user, serve on 127.0.0.1:8000
     python3 dev.py test    # venv, install, run the test suite (extra arguments go to pytest)
     python3 dev.py headless  # the headless front end (example_site/headless/) on 127.0.0.1:8001
+    python3 dev.py browser # the browser tests only, failing (not skipping) when Chromium,
+                           # npm (axe-core) or Java (the Nu HTML Checker) is missing
+    python3 dev.py screenshots  # refresh docs/screenshots/*.png (desktop and mobile)
 
 Needs only Python 3.11+. Everything is installed into ./.venv from the
 project's own files (pyproject.toml's `testing` extra).
@@ -102,8 +105,33 @@ def headless(extra):
     )
 
 
+def browser(extra):
+    """The browser tests, required: a missing tool fails them, as in CI."""
+    ensure_env()
+    env = {**os.environ, "PMOLIB_REQUIRE_BROWSER": "1"}
+    run(PYTHON, "-m", "pytest", "tests/browser", *extra, env=env)
+
+
+def screenshots(extra):
+    """Desktop and mobile screenshots of the demo into docs/screenshots/ (the
+    README shows them): tests/browser/screenshots.py, run on purpose only."""
+    ensure_env()
+    env = {
+        **os.environ,
+        "PMOLIB_REQUIRE_BROWSER": "1",
+        "PMOLIB_SCREENSHOTS_DIR": str(ROOT / "docs" / "screenshots"),
+    }
+    run(PYTHON, "-m", "pytest", "-q", "tests/browser/screenshots.py", *extra, env=env)
+
+
 def main(argv):
-    commands = {"serve": serve, "test": test, "headless": headless}
+    commands = {
+        "serve": serve,
+        "test": test,
+        "browser": browser,
+        "screenshots": screenshots,
+        "headless": headless,
+    }
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     commands[argv[0]](argv[1:])

@@ -139,11 +139,13 @@ def make_image(db):
 
 
 def ensure_default_site():
-    """The default site's root page, made again if a transactional test's flush
-    removed what Wagtail's migrations created."""
+    """The default site's root page (and the root collection), made again if a
+    transactional test's flush removed what Wagtail's migrations created."""
     from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
+    from wagtail.models import Collection, Locale, Page
 
+    if Collection.get_first_root_node() is None:  # documents and images need it
+        Collection.add_root(name="Root")
     site = Site.objects.filter(is_default_site=True).first()
     if site is not None:
         return site.root_page

@@ -190,3 +190,36 @@ def test_every_export_neutralises_every_hostile_cell(
     for value in texts:
         assert not value.lstrip().startswith(tuple(PREFIXES)), value
     assert all(data_type != "f" for _value, data_type in cells)
+
+
+# --- dates and times (issue 12, papercut) ------------------------------------------------
+
+
+def test_dates_in_csv_read_as_the_site_shows_them():
+    from wagtail_pmolib.admin.exports import export_datetime
+
+    moment = datetime.datetime(2026, 7, 1, 5, 4, 3, 999, tzinfo=datetime.UTC)
+    # tests.settings: TIME_ZONE = "Europe/London", summer time.
+    assert export_datetime(moment) == "1 July 2026, 06:04"
+    assert export_datetime(datetime.date(2021, 11, 2)) == "2 November 2021"
+    assert export_datetime(moment, "xlsx") == datetime.datetime(2026, 7, 1, 6, 4, 3, 999)
+    assert export_datetime(datetime.date(2021, 11, 2), "xlsx") == datetime.date(2021, 11, 2)
+    assert export_datetime("2026") == "2026"
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_feedback_export_dates_are_local_and_readable(admin_client, hostile, export_format):
+    from django.utils import timezone
+
+    moment = datetime.datetime(2026, 7, 1, 23, 30, tzinfo=datetime.UTC)
+    Feedback.objects.update(created_at=moment)
+    response = admin_client.get(
+        reverse("wagtailsnippets_wagtail_pmolib_feedback:list"), {"export": export_format}
+    )
+    values = [value for value, _type in exported_cells(response, export_format)]
+    local = timezone.localtime(moment)  # the next day in London
+    if export_format == "csv":
+        assert "2 July 2026, 00:30" in values
+        assert not any("+00:00" in str(value) for value in values)
+    else:
+        assert local.replace(tzinfo=None) in values

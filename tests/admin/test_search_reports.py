@@ -182,3 +182,32 @@ def test_last_searched_is_the_day(client, db):
         found = rows(client.get(url))
         last = {text: cells[2] for text, cells in found.items()}
         assert last == {"now": "Today", "yesterday": "Yesterday", "older": "4 March 2026"}, url
+
+
+def test_each_search_report_says_how_it_differs_from_the_others(admin_client, log):
+    """Three search reports stand in the Reports menu (ours, and Wagtail's
+    "Search terms" from search promotions): together, in a clear order, each of
+    ours with a help line naming the others."""
+    from tests.conftest import menu_item_names
+
+    for url, first_words in (
+        (REPORT_URL, "Every search visitors made"),
+        (reverse("wagtail_pmolib_admin:no_result_searches"), "The searches visitors made"),
+    ):
+        response = admin_client.get(url)
+        help_line = text_of(soup_of(response).select_one("[data-pmolib-report-help]"))
+        assert help_line.startswith(first_words), help_line
+        assert "“Search terms”" in help_line and "promoted search results" in help_line
+        # The AJAX refresh of the results keeps the help line (it stands outside them).
+        results = admin_client.get(url.rstrip("/") + "/results/")
+        assert results.status_code == 200
+    response = admin_client.get(reverse("wagtailadmin_home"))
+    names = menu_item_names(response.wsgi_request)
+    reports = [
+        name
+        for name in names
+        if name in ("pmolib-popular-searches", "pmolib-no-result-searches", "search-terms")
+    ]
+    assert reports == ["pmolib-popular-searches", "pmolib-no-result-searches", "search-terms"]
+    html = response.content.decode()
+    assert "Search terms (promoted results)" in html

@@ -174,7 +174,7 @@ class LibrarySearchTests(LibraryTestCase):
         self.assertEqual(titles(response), self.NEWEST)
         self.assertEqual(heading(response), "All sessions (4 sessions)")
         soup = soup_of(response)
-        search_box = soup.select_one("search form[role=search] input#pmolib-q[name=q]")
+        search_box = soup.select_one(".pmolib-search form[role=search] input#pmolib-q[name=q]")
         self.assertEqual(search_box["value"], "")
         self.assertEqual(search_box["maxlength"], "200")
         self.assertEqual(

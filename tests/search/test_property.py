@@ -258,7 +258,7 @@ class LibraryPropertyTests(TestCase):
         html = response.content.decode("utf-8")
         self.assertEqual(StrictHTML.problems(html), [])
         soup = soup_of(response)
-        boxes = soup.select("search form[role=search] input#pmolib-q[name=q]")
+        boxes = soup.select(".pmolib-search form[role=search] input#pmolib-q[name=q]")
         self.assertEqual(len(boxes), 1)
         value = boxes[0].get("value", "")
         self.assertLessEqual(len(value), pmolib_settings.SEARCH_MAX_QUERY_LENGTH)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ..feedback.votes import CONTROL_RE
@@ -57,9 +61,29 @@ def neutralise_formula(value, export_format="csv"):
     return value
 
 
+# Dates and times in CSV cells as the site shows them (the feedback panel, the
+# reports): the site's time zone, day month year, 24-hour time. Not Python's
+# "2026-11-30 06:24:29.123456+00:00". XLSX cells stay real dates, in the site's
+# time zone rather than Wagtail's UTC, so a spreadsheet can sort and filter them.
+CSV_DATETIME_FORMAT = "j F Y, H:i"
+CSV_DATE_FORMAT = "j F Y"
+
+
+def export_datetime(value, export_format="csv"):
+    """A date or date-time cell: text for CSV, a naive local date-time for XLSX
+    (the format has no time zones). Anything else is returned as it is."""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.make_naive(value)  # the site's TIME_ZONE
+        return date_format(value, CSV_DATETIME_FORMAT) if export_format == "csv" else value
+    if isinstance(value, datetime.date) and export_format == "csv":
+        return date_format(value, CSV_DATE_FORMAT)
+    return value
+
+
 class SafeSpreadsheetExportMixin:
     """Every cell of a Wagtail listing's or report's CSV and XLSX export through
-    ``neutralise_formula``.
+    ``neutralise_formula``, and its dates and times through ``export_datetime``.
 
     Put it before the view class: it overrides
     ``SpreadsheetExportMixin.preprocess_field_value``, which both formats call
@@ -69,5 +93,9 @@ class SafeSpreadsheetExportMixin:
     """
 
     def preprocess_field_value(self, field, value, export_format):
+        # Dates first: Wagtail's own preprocessing would make them UTC (XLSX) or
+        # Python's ``str()`` (CSV).
+        if isinstance(value, datetime.date):
+            return export_datetime(value, export_format)
         value = super().preprocess_field_value(field, value, export_format)
         return neutralise_formula(value, export_format)

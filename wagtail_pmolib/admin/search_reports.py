@@ -76,6 +76,10 @@ class DayColumn(Column):
 
 class BaseSearchReportView(SafeSpreadsheetExportMixin, ReportView):
     header_icon = "search"
+    # A help line above the report: what it counts, and how it differs from the
+    # other search reports in the menu (issue 12: three look alike).
+    template_name = "wagtail_pmolib/admin/search_report.html"
+    help_text = ""
     filterset_class = SearchTermFilterSet
     no_results = False
     list_export = ["query_string", "total_hits", "total_no_result_hits", "last_seen"]
@@ -141,6 +145,13 @@ class HideSearchColumn(Column):
 
 class PopularSearchesReportView(BaseSearchReportView):
     page_title = _("Popular searches")
+    help_text = _(
+        "Every search visitors made in the library, by text: how often, how often it found "
+        "nothing, and whether it is offered to visitors as a popular search (hide it here). "
+        "“Searches with no results” shows only the searches that found nothing. Wagtail’s "
+        "“Search terms” report counts searches for promoted search results only, "
+        "without the results or the visitors."
+    )
     index_url_name = "wagtail_pmolib_admin:popular_searches"
     index_results_url_name = "wagtail_pmolib_admin:popular_searches_results"
     export_filename = "popular-searches"
@@ -172,6 +183,12 @@ class PopularSearchesReportView(BaseSearchReportView):
 
 class NoResultSearchesReportView(BaseSearchReportView):
     page_title = _("Searches with no results")
+    help_text = _(
+        "The searches visitors made in the library that found nothing: words to add to "
+        "sessions, handouts or promoted search results. “Popular searches” shows every "
+        "search; Wagtail’s “Search terms” report counts searches for promoted search "
+        "results only."
+    )
     index_url_name = "wagtail_pmolib_admin:no_result_searches"
     index_results_url_name = "wagtail_pmolib_admin:no_result_searches_results"
     export_filename = "searches-with-no-results"

@@ -241,6 +241,10 @@
             status.className = "pmolib-visually-hidden";
             status.setAttribute("role", "status");
             form.appendChild(status);
+            // A text input as the ARIA combobox pattern has it: a search input
+            // may not take the role (the Nu HTML Checker), and Escape would
+            // clear its text instead of closing the suggestions.
+            input.type = "text";
             input.setAttribute("role", "combobox");
             input.setAttribute("aria-autocomplete", "list");
             input.setAttribute("aria-expanded", "false");
