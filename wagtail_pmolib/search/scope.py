@@ -125,8 +125,8 @@ class LibraryScope:
         # A conference is checked by a correlated EXISTS that stops at its first visible
         # child, found through the path index (an uncorrelated IN of every visible
         # session's parent read them all: 6 ms of 7 at 10,000 sessions on PostgreSQL).
-        # For themes and speakers the planner turns the IN into a semi-join that starts
-        # from the few rows asked about.
+        # A theme: a correlated EXISTS on the sessions' theme foreign key. Speakers: an
+        # IN that the planner turns into a semi-join from the few speakers asked about.
         if conferences:
             # Below the conference: after its path, before its path and "~" (which
             # sorts after every step character).
