@@ -58,7 +58,14 @@ def test_the_teaser_and_signing_in_back_to_the_session(page, live_server, gated)
     # The table of contents' headings, without links to sections that are not there.
     expect(page.locator(".pmolib-toc--teaser")).to_contain_text("Inside the ledger")
 
-    teaser.get_by_role("link", name="Sign in").click()
+    # The sign-in link is drawn as a button, its words readable on it (``.pmolib a``
+    # once gave it the accent colour of its own background).
+    sign_in = teaser.get_by_role("link", name="Sign in")
+    colours = sign_in.evaluate(
+        "el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]"
+    )
+    assert colours[0] != colours[1], colours
+    sign_in.click()
     page.wait_for_url("**/admin/login/**")
     page.fill("#id_username", "member")
     page.fill("#id_password", "pw-for-tests")
