@@ -45,6 +45,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from wagtail.models import Page, Site
 
@@ -105,8 +106,8 @@ def _scoped_ids(scopes, prefix: str) -> set[int]:
     return {int(scope.split(":", 1)[1]) for scope in scopes if scope.startswith(prefix + ":")}
 
 
-def _pages(**lookup):
-    return Page.objects.filter(**lookup).only(*PAGE_FIELDS)
+def _pages(*conditions, **lookup):
+    return Page.objects.filter(*conditions, **lookup).only(*PAGE_FIELDS)
 
 
 def stale_objects(changes, scopes) -> _Stale:
@@ -130,9 +131,12 @@ def stale_objects(changes, scopes) -> _Stale:
     # A conference's title, themes or running order: each of its sessions shows them.
     conferences = _scoped_ids(scopes, "conference") | _scoped_ids(scopes, "order")
     if conferences:
+        children = Q()
         for conference in _pages(pk__in=conferences):
             stale.add(conference, CONFERENCE)
-            for session in _pages(path__startswith=conference.path, depth=conference.depth + 1):
+            children |= Q(path__startswith=conference.path, depth=conference.depth + 1)
+        if children:  # every conference's sessions in one query
+            for session in _pages(children):
                 stale.add(session)
     # What lists them: the list of their kind, and the conference listing a session
     # (its title, speakers, theme), the library listing a conference.
