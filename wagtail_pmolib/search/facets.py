@@ -406,26 +406,8 @@ def build_facets(counts: Counts, params: SearchParams) -> list[Facet]:
         )
         for pk, name in sorted(speakers.items(), key=lambda item: item[1].casefold())
     ]
-    format_options = [
-        FacetOption(
-            key,
-            str(label),
-            counts.format.get(key, 0),
-            key in params.formats,
-            params.toggle_url("format", key),
-        )
-        for key, label in FORMATS.items()
-    ]
-    access_options = [
-        FacetOption(
-            key,
-            str(label),
-            counts.access.get(key, 0),
-            key in params.access,
-            params.toggle_url("access", key),
-        )
-        for key, label in ACCESS.items()
-    ]
+    format_options = _fixed_options("format", FORMATS, counts.format, params.formats, params)
+    access_options = _fixed_options("access", ACCESS, counts.access, params.access, params)
     if not counts.access.get("members") and not params.access:
         access_options = []  # nothing members-only here: nothing to tell apart
     facets = [
@@ -438,6 +420,16 @@ def build_facets(counts: Counts, params: SearchParams) -> list[Facet]:
     for facet in facets:
         facet.options = [o for o in facet.options if o.count or o.selected]
     return [facet for facet in facets if facet.options]
+
+
+def _fixed_options(name, labels, counts, chosen, params) -> list[FacetOption]:
+    """The options of a filter whose values are fixed (``FORMATS``, ``ACCESS``)."""
+    return [
+        FacetOption(
+            key, str(label), counts.get(key, 0), key in chosen, params.toggle_url(name, key)
+        )
+        for key, label in labels.items()
+    ]
 
 
 def selected_filters(params: SearchParams) -> list[dict]:
