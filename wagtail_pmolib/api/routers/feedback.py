@@ -20,7 +20,6 @@ from ...access import visibility_for
 from ...conf import pmolib_settings
 from ...feedback import identity, votes
 from ...models import SessionPage
-from ...models.feedback import ratings_below
 from ...views import process_feedback
 from ..errors import ProblemDetails, problem_response
 from ..params import WholeNumber
@@ -34,14 +33,6 @@ def _session(request, pk):
     return get_visible(visibility_for(request).pages(SessionPage), pk, _("session"))
 
 
-def _rating(session, summary) -> dict:
-    """The summary as the session's page shows it, with the library's Bayesian
-    average (``feedback.summary``: the "Top rated" order's)."""
-    library = session.get_library()
-    prior = ratings_below(library) if library is not None else None
-    return session.rating_summary(summary, prior)
-
-
 @router.get(
     "/{id}/rating/",
     response=answers(Rating),
@@ -51,7 +42,7 @@ def _rating(session, summary) -> dict:
 )
 def get_rating(request, id: WholeNumber):
     session = _session(request, id)
-    return _rating(session, votes.summary_for(session.pk))
+    return session.rating_summary(votes.summary_for(session.pk))
 
 
 def _body_schema() -> dict:
@@ -133,5 +124,5 @@ def post_feedback(request, id: WholeNumber, response: HttpResponse):
         "message": answer.message,
         "rating": answer.rating,
         "show_comment": answer.settings.comment_wanted(rating=answer.rating, voted=True),
-        "summary": _rating(session, answer.summary),
+        "summary": session.rating_summary(answer.summary),
     }
