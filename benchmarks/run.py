@@ -453,6 +453,29 @@ def profile_page(client, bench, iterations, limit=40):
     import pstats
 
     profiler = cProfile.Profile()
+    import os
+    if os.environ.get("TPROF"):
+        import collections
+        import time as _t
+        from django.template import base as _tb
+        totals = collections.Counter(); stack = []
+        orig = _tb.Template._render
+        def _render(self, context):
+            start = _t.perf_counter(); stack.append(0.0)
+            try:
+                return orig(self, context)
+            finally:
+                took = _t.perf_counter() - start; child = stack.pop()
+                totals[self.name] += took - child
+                if stack: stack[-1] += took
+        _tb.Template._render = _render
+        for _ in range(iterations):
+            before_request(bench)
+            client.get(bench.url)
+        _tb.Template._render = orig
+        for name, t in totals.most_common(30):
+            print(f"{t / iterations * 1000:8.3f} ms  {name}")
+        return
     for _ in range(iterations):
         before_request(bench)  # a /miss page: make it stale, unprofiled
         profiler.enable()

@@ -21,7 +21,8 @@ Each link is a session page with only ``LINK_FIELDS`` loaded (title, address, da
 from __future__ import annotations
 
 from django.db import connections, router
-from django.db.models.expressions import Col
+
+from .rows import columns
 
 NEIGHBOURS, OTHERS = 0, 1  # the two parts of the statement (its rows' second last column)
 POSITION = "pmolib_position"  # a row's place in date order (its last column)
@@ -39,9 +40,10 @@ def crosslinks(page, *, limit: int) -> dict:
     siblings_model = type(page)._meta.get_field("starts_at").model
     connection = connections[router.db_for_read(siblings_model)]
     sql = _Sql(connection, siblings_model)
+    others_sql = _Sql(connection, SessionPage)
     statement, params = sql.neighbours(page)
     if limit:
-        others, others_params = _Sql(connection, SessionPage).others(page, limit)
+        others, others_params = others_sql.others(page, limit)
         statement = f"{statement} UNION ALL {others}"
         params += others_params
     with connection.cursor() as cursor:
@@ -52,7 +54,7 @@ def crosslinks(page, *, limit: int) -> dict:
         if arm == NEIGHBOURS:
             found["previous_session" if rank < 0 else "next_session"] = sql.instance(values)
         else:
-            found["other_sessions"].append(_Sql(connection, SessionPage).instance(values))
+            found["other_sessions"].append(others_sql.instance(values))
     return found
 
 
@@ -68,7 +70,8 @@ class _Sql:
         self.base = base = model._meta.pk.related_model  # the page table (Page is swappable)
         wanted = {"id", model._meta.pk.attname, *LINK_FIELDS}
         # In the model's field order, as ``Model.from_db`` takes them.
-        self.fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
+        self.rows = columns(connection, model, "s", wanted)
+        self.fields = self.rows.fields
         self.columns = ", ".join(
             f"{'p' if f.model is base else 's'}.{quote(f.column)} AS {quote(f.attname)}"
             for f in self.fields
@@ -144,17 +147,7 @@ class _Sql:
 
     def instance(self, values):
         """A model instance from a row's link columns, converted as the ORM would."""
-        connection = self.connection
-        converted = []
-        for field, value in zip(self.fields, values, strict=True):
-            if value is not None:
-                column = Col(self.model._meta.db_table, field)
-                converters = connection.ops.get_db_converters(column)
-                converters += column.get_db_converters(connection)
-                for converter in converters:
-                    value = converter(value, column, connection)
-            converted.append(value)
-        return self.model.from_db(connection.alias, [f.attname for f in self.fields], converted)
+        return self.rows.instance(values)
 
 
 def _view_restriction_table():

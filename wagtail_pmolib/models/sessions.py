@@ -53,6 +53,7 @@ from .pages import (
     format_date_range,
 )
 from .panels import DocumentPrivacyPanel, FeedbackSummaryPanel
+from .speakers import speakers_of
 
 # The notes sit under the page's own "Session Notes" h2, so their headings start at h3.
 NOTES_FEATURES = [f for f in RICH_TEXT_FEATURES if f != "h2"]
@@ -365,7 +366,14 @@ class AbstractSessionPage(
 
     @cached_property
     def speakers(self):
-        return [link.speaker for link in self.session_speakers.select_related("speaker__photo")]
+        """The speakers in their order, each with its photo and the photo's renditions."""
+        if self.pk is None or "session_speakers" in getattr(self, "_cluster_related_objects", {}):
+            # Unsaved, or edited in memory (a preview): modelcluster holds the links.
+            links = self.session_speakers.select_related("speaker__photo")
+            found = [link.speaker for link in links]
+            prefetch_related_objects([s.photo for s in found if s.photo], "renditions")
+            return found
+        return speakers_of(self.pk, type(self)._meta.get_field("session_speakers").related_model)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -376,18 +384,12 @@ class AbstractSessionPage(
 
         # What the article needs beyond the page's own fields is computed only
         # if the article is rendered, not when it comes from the fragment cache.
-        @functools.cache
-        def speakers():
-            found = self.speakers
-            prefetch_related_objects([s.photo for s in found if s.photo], "renditions")
-            return found
-
         links = functools.cache(
             lambda: crosslinks(self, limit=pmolib_settings.RELATED_SESSIONS_LIMIT)
         )
         context.update(
             conference=conference,
-            speakers=speakers,
+            speakers=lambda: self.speakers,
             previous_session=lambda: links()["previous_session"],
             next_session=lambda: links()["next_session"],
             other_sessions=lambda: links()["other_sessions"],
