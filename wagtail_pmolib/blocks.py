@@ -206,10 +206,10 @@ class HandoutDocumentChooserBlock(DocumentChooserBlock):
     of a page's handouts are read with whether each is private, in one query."""
 
     def bulk_to_python(self, values):
-        from .models.documents import with_privacy  # blocks are imported by the models
+        from .models.documents import documents_with_privacy  # the models import blocks
 
-        # Wagtail's ChooserBlock.bulk_to_python, reading from with_privacy(...).
-        objects = with_privacy(self.model_class.objects).in_bulk(values)
+        # Wagtail's ChooserBlock.bulk_to_python, reading from documents_with_privacy.
+        objects = documents_with_privacy(self.model_class, values)
         seen, result = set(), []
         for pk in values:
             obj = objects.get(pk)

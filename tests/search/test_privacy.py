@@ -23,7 +23,7 @@ from wagtail.models import BaseViewRestriction, Collection, CollectionViewRestri
 from tests.builders import committed, found, handout_body, soup_of, text_of
 from wagtail_pmolib.demo.pdf import build_pdf
 from wagtail_pmolib.models import DocumentText, SessionPage
-from wagtail_pmolib.models.documents import private_document_ids, with_privacy
+from wagtail_pmolib.models.documents import documents_with_privacy, private_document_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -119,10 +119,9 @@ def test_which_documents_are_private(members):
         "shared",
     }
     # The same rule in the form a page's handouts are read with (SQL of its own).
-    read = with_privacy(
-        get_document_model().objects.filter(pk__in=[d.pk for d in documents.values()])
-    )
-    assert {d.pk for d in read if d._pmolib_private} == private
+    read = documents_with_privacy(get_document_model(), [d.pk for d in documents.values()])
+    assert set(read) == {d.pk for d in documents.values()}
+    assert {pk for pk, d in read.items() if d._pmolib_private} == private
 
 
 # --- Search, excerpts, suggestions ---------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..conf import pmolib_settings
 from ..serializers import RichTextAPIField
 from .access import AccessMixin
 from .fields import RichTextField
+from .rows import child_page
 
 ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
@@ -50,10 +51,9 @@ class LibraryPageMixin:
         every page on the path in full; a conference's dates and introduction
         are not needed to serve one of its sessions)."""
         if len(path_components) > 1:
-            try:
-                child = self.get_children().get(slug=path_components[0])
-            except self.base_page_model.DoesNotExist:  # Wagtail 8: Page is swappable
-                raise Http404 from None
+            child = child_page(self, path_components[0], self.base_page_model)
+            if child is None:
+                raise Http404
             child._cached_parent_obj = self
             return child.specific_deferred.route(request, path_components[1:])
         return super().route(request, path_components)
@@ -279,11 +279,9 @@ class AbstractConferencePage(LibraryPageMixin, AccessMixin, Page):
         from .sessions import SessionPage
 
         if path_components:
-            # The plainest filter for a child: the ORM compiles it on every request.
-            found = SessionPage.objects.filter(
-                path__startswith=self.path, depth=self.depth + 1, slug=path_components[0]
-            ).select_related("theme")[:1]
-            child = next(iter(found), None)
+            # Written out (``rows.py``): compiling the ORM's query took longer than
+            # running it, on every request to a session.
+            child = child_page(self, path_components[0], SessionPage, related=["theme"])
             if child is not None:
                 child._cached_parent_obj = self
                 return child.route(request, path_components[1:])
