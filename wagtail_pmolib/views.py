@@ -249,11 +249,9 @@ def session_page_view(request, page, *args, **kwargs):
         )
     response = TemplateResponse(request, page.get_template(request, *args, **kwargs), context)
     access = access_for(request, page)
-    if access.gated and (access.full or is_personal(request)):
-        # A member's article (or a signed-in caller's teaser) is theirs: a shared
-        # cache in front must not give it to anyone else.
-        patch_cache_control(response, private=True)
-        patch_vary_headers(response, ["Cookie"])
+    if access.gated:
+        # A member's article (or a signed-in caller's teaser) is theirs.
+        return personal(request, response)
     return response
 
 
@@ -394,7 +392,18 @@ def library_page_view(request, page, *args, **kwargs):
         **search_extras(request, search, scope),
         suggest_url=f"{page.get_url(request) or ''}{page.SUGGEST_ROUTE}/",
     )
-    return TemplateResponse(request, page.get_template(request, *args, **kwargs), context)
+    response = TemplateResponse(request, page.get_template(request, *args, **kwargs), context)
+    return personal(request, response)
+
+
+def personal(request, response):
+    """``response``, marked as the caller's own when it may show more than an
+    anonymous visitor sees (sessions behind a password they passed or a login,
+    members' excerpts): a shared cache in front must not give it to anyone else."""
+    if is_personal(request):
+        patch_cache_control(response, private=True)
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def suggest_view(request, index_page):
@@ -408,6 +417,4 @@ def suggest_view(request, index_page):
         response["Allow"] = "GET, HEAD"
         return response
     found = suggest(scope_for(index_page, request), request, request.GET.get("q", ""))
-    response = JsonResponse(found, json_dumps_params={"ensure_ascii": False})
-    patch_vary_headers(response, ["Cookie"])
-    return response
+    return personal(request, JsonResponse(found, json_dumps_params={"ensure_ascii": False}))
