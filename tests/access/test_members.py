@@ -9,6 +9,8 @@ group, superuser. Runs on Wagtail's database search backend: SQLite FTS5 by
 default, PostgreSQL with DATABASE_URL=postgres://….
 """
 
+import io
+
 from django.contrib.auth.models import Group, User
 from django.core.checks import Error
 from django.test import TestCase, override_settings
@@ -621,7 +623,8 @@ class MembersSearchTests(TestCase):
                     soup = soup_of(response)
                     titles = [text_of(a) for a in soup.select(".pmolib-result__title a")]
                     excerpts = [
-                        " ".join(e.get_text().split()) for e in soup.select(".pmolib-result__excerpt")
+                        " ".join(excerpt.get_text().split())
+                        for excerpt in soup.select(".pmolib-result__excerpt")
                     ]
                     if who in readers[title]:
                         self.assertEqual(titles, [title])
@@ -794,6 +797,22 @@ class MembersSearchTests(TestCase):
             Page.objects.get(pk=self.open.pk).delete()
         self.assertIsNone(self.row(self.board))
         self.assertFalse(self.indexed(self.board))
+
+    def test_a_command_rebuilds_the_members_index_from_the_sessions(self):
+        from django.core.management import call_command
+
+        from wagtail_pmolib.models import SessionMembersText
+
+        SessionMembersText.objects.all().delete()  # a lost index
+        SessionMembersText.objects.create(session_id=self.free.pk, title="Free", text="stale")
+        self.assertEqual(self.found("quokka", "member"), [])
+        call_command("pmolib_members_index", stdout=io.StringIO())
+        self.assertEqual(
+            set(SessionMembersText.objects.values_list("pk", flat=True)),
+            {self.gated.pk, self.board.pk},
+        )
+        self.assertFalse(self.indexed(self.free))
+        self.assertEqual(self.found("quokka", "member"), ["Gated masterclass"])
 
     def test_a_draft_saved_changes_nothing_found(self):
         draft = Page.objects.get(pk=self.gated.pk).specific
