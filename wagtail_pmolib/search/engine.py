@@ -190,7 +190,7 @@ def run_search(scope: LibraryScope, params: SearchParams) -> SearchOutcome:
                 return count_facets(scope, params, scored=found, page=page, prior=rated)
             teaser = None
             if matching.reads_members_text(scope.user):
-                teaser = models.Q(pk__in=matching.matches(model, query, operator))
+                teaser = matching.matching_q(model, query, operator)
             return count_facets(
                 scope,
                 params,
