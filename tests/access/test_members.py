@@ -778,9 +778,18 @@ class MembersSearchTests(TestCase):
         self.assertEqual(self.found("dingo"), [])
         self.assertEqual(self.found("dingo", "member"), ["Free clinic"])
 
+    def test_a_session_moved_to_another_members_conference(self):
+        """Its level (its own) is the same; its conference's title in its text is not."""
+        self.publish(self.gated, access_level="members")
+        other = build_conference(self.library, "Members 2023")
+        with committed():
+            Page.objects.get(pk=self.gated.pk).move(other, pos="last-child")
+        self.assertIn("Members 2023", self.row(self.gated).text)
+        self.assertNotIn("Members 2022", self.row(self.gated).text)
+
     def test_unpublishing_and_deleting_remove_the_row_and_its_entry(self):
         with committed():
-            Page.objects.get(pk=self.gated.pk).specific.unpublish()
+            Page.objects.get(pk=self.gated.pk).unpublish()  # as a plain Page, too
         self.assertIsNone(self.row(self.gated))
         self.assertFalse(self.indexed(self.gated))
         self.assertEqual(self.found("quokka", "member"), [])

@@ -49,21 +49,29 @@ def reindex_for_conference(sender, instance, **kwargs):
 
 
 def refresh_members_text(sender, instance, raw=False, update_fields=None, **kwargs):
-    """A session saved (published, unpublished, its own level changed): once that
-    commits, its row in the members' index (``members_index``) follows; Wagtail
-    re-indexes the session's own entry. A draft saved changes nothing live."""
+    """A session saved (published, unpublished, its own level changed) or moved:
+    once that commits, its row in the members' index (``members_index``) follows;
+    Wagtail re-indexes the session's own entry. A draft saved changes nothing
+    live. Also for a session saved as a plain ``Page`` (Wagtail's move saves one)."""
     from ..invalidation import DRAFT_FIELDS
+    from ..models import AbstractSessionPage
 
     if raw or (update_fields is not None and set(update_fields) <= DRAFT_FIELDS):
+        return
+    if not issubclass(
+        getattr(instance, "specific_class", None) or type(instance), AbstractSessionPage
+    ):
         return
     tasks.enqueue_members_text([instance.pk], using=instance._state.db)
 
 
 def register_signal_handlers():
+    from wagtail.models import Page
+
     from ..models import Speaker
     from .reindex import session_models
 
-    for model in session_models():
+    for model in {Page, *session_models()}:
         post_save.connect(
             refresh_members_text,
             sender=model,
