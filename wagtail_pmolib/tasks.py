@@ -10,6 +10,8 @@ backport that Wagtail 8 uses for its own reference index and search index).
 - ``reindex_collection_sessions_task``: re-index the live sessions that show a
   document of a collection whose privacy changed (a restriction added, removed
   or changed, or the collection moved).
+- ``members_text_task``: bring the members' index up to date for sessions that
+  were saved (``search.members_index``; Wagtail re-indexes the session itself).
 
 Which backend runs them is the host's ``TASKS`` setting. With none, Django's
 immediate backend runs each task as it is enqueued, in the request, as a site
@@ -81,6 +83,15 @@ def reindex_collection_sessions_task(collection_id: int) -> int:
 
 
 @task()
+def members_text_task(session_ids: list[int]) -> None:
+    """Rows and index entries of the members' index for these sessions: their full
+    text if they are live and members-only, none otherwise."""
+    from .search import members_index
+
+    members_index.refresh_sessions(session_ids)
+
+
+@task()
 def reindex_sessions_task(session_ids: list[int]) -> int:
     """Re-index these sessions (those still live); the number re-indexed."""
     return reindex.reindex_sessions(session_ids)
@@ -117,3 +128,9 @@ def enqueue_reindex_sessions(session_ids: Iterable[int]) -> None:
     ids = sorted({int(pk) for pk in session_ids})
     for start in range(0, len(ids), SESSION_IDS_PER_TASK):
         enqueue_on_commit(reindex_sessions_task, ids[start : start + SESSION_IDS_PER_TASK])
+
+
+def enqueue_members_text(session_ids: Iterable[int], using=None) -> None:
+    ids = sorted({int(pk) for pk in session_ids})
+    for start in range(0, len(ids), SESSION_IDS_PER_TASK):
+        enqueue_on_commit(members_text_task, ids[start : start + SESSION_IDS_PER_TASK], using=using)

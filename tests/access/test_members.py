@@ -9,6 +9,8 @@ group, superuser. Runs on Wagtail's database search backend: SQLite FTS5 by
 default, PostgreSQL with DATABASE_URL=postgres://….
 """
 
+import io
+
 from django.contrib.auth.models import Group, User
 from django.core.checks import Error
 from django.test import TestCase, override_settings
@@ -287,15 +289,24 @@ class MembersAccessTests(TestCase):
         self.assertEqual(response.status_code, 200)
         return [text_of(a) for a in soup_of(response).select(".pmolib-result__title a")]
 
-    def test_gated_sessions_are_found_by_their_teaser_only(self):
-        for who in ("anonymous", "nonmember", "member", "admin"):
+    def test_gated_sessions_are_found_by_their_teaser_only_without_access(self):
+        """Those who may not read it; its readers find it by its full text too
+        (``MembersSearchTests``)."""
+        for who in ("anonymous", "nonmember", "editor", "director"):
             with self.subTest(who):
                 self.assertEqual(self.search("quokka", who), [])
                 self.assertEqual(self.search("wombat", who), [])
-                self.assertEqual(self.search("numbat", who), [])
-                self.assertEqual(self.search("platypus", who), [])
                 self.assertEqual(self.search("hierarchy", who), ["Gated masterclass"])
                 self.assertEqual(self.search("masterclass", who), ["Gated masterclass"])
+        for who in ("anonymous", "nonmember", "member", "editor"):
+            with self.subTest(who):
+                self.assertEqual(self.search("platypus", who), [])
+        # The recording's captions file is not a handout: searched by no one.
+        for who in ("anonymous", "member", "admin"):
+            with self.subTest(who):
+                self.assertEqual(self.search("numbat", who), [])
+        self.assertEqual(self.search("quokka", "member"), ["Gated masterclass"])
+        self.assertEqual(self.search("platypus", "director"), ["Board briefing"])
         self.assertEqual(self.search("dingo"), ["Free clinic"])
 
     def test_excerpts_never_quote_gated_text_and_results_carry_a_lock(self):
@@ -426,7 +437,8 @@ class MembersAccessTests(TestCase):
     def test_the_json_api_search_finds_the_teaser_only_and_says_locked(self):
         for who, locked in (("anonymous", True), ("nonmember", True), ("member", False)):
             with self.subTest(who):
-                for q in ("quokka", "wombat", "numbat", "platypus"):
+                secret_words = ("numbat", "platypus") if who == "member" else SECRETS[:4]
+                for q in secret_words:
                     found = self.api(who, f"libraries/{self.library.pk}/search/", q=q).json()
                     self.assertEqual(found["items"], [], q)
                 response = self.api(who, f"libraries/{self.library.pk}/search/", q="masterclass")
@@ -479,6 +491,444 @@ class MembersAccessTests(TestCase):
         SessionPage.objects.update(access_effective="free")
         with override_settings(WAGTAILDOCS_SERVE_METHOD="direct"):
             self.assertEqual(check_gated_documents(None), [])
+
+
+FULL_TEXT_WORDS = {"quokka": "notes", "bilby": "a handout's title", "galah": "a PDF's text"}
+WHO = ("anonymous", "nonmember", "member", "director", "outsider", "admin")
+
+
+@override_settings(WAGTAIL_PMOLIB=MEMBERS)
+class MembersSearchTests(TestCase):
+    """Readers of a members-only session find it by its full text (notes, handouts,
+    PDF text), through the members' index (``models.members_text``); everyone
+    else by its teaser only. The HTML page and the JSON API agree."""
+
+    @classmethod
+    def setUpTestData(cls):
+        from tests.search.helpers import handout, make_pdf_document
+        from tests.search.test_privacy import add_collection, restrict_collection
+
+        cls.library = build_library()
+        cls.open = build_conference(cls.library, "Open 2021")
+        cls.members_conf = build_conference(cls.library, "Members 2022", access_level="members")
+        cls.speaker = Speaker.objects.create(name="Lindsay Scott")
+        cls.deck = make_pdf_document("Members deck", ["Galah migration figures"])
+        private = add_collection("Board papers")
+        restrict_collection(private)
+        cls.private_pdf = make_pdf_document("Cassowary secrets", ["Cassowary budget lines"])
+        cls.private_pdf.collection = private
+        with committed():
+            cls.private_pdf.save()
+        cls.gated = build_session(
+            cls.members_conf,
+            "Gated masterclass",
+            speakers=[cls.speaker],
+            abstract="<p>Teaser abstract about hierarchy.</p>",
+            body=[
+                handout(cls.deck, "Bilby roadmap", "Slides for members."),
+                handout(cls.private_pdf),
+            ],
+            notes="<p>quokka governance ledger</p>",
+        )
+        cls.board_group = Group.objects.create(name="Board")
+        board = SessionPage(
+            title="Board briefing",
+            slug="board-briefing",
+            abstract="<p>For the board.</p>",
+            notes="<p>platypus board minutes</p>",
+            access_level="groups",
+        )
+        board.access_groups.set([cls.board_group])
+        with committed():
+            cls.open.add_child(instance=board)
+            board.save_revision().publish()
+        cls.board = SessionPage.objects.get(pk=board.pk)
+        cls.free = build_session(cls.open, "Free clinic", notes="<p>Free notes about dingo.</p>")
+        cls.member = User.objects.create_user("member", password="pw")
+        cls.member.groups.add(Group.objects.create(name="Members"))
+        cls.nonmember = User.objects.create_user("reader", password="pw")
+        cls.director = User.objects.create_user("director", password="pw")
+        cls.director.groups.add(cls.board_group)
+        cls.outsider = User.objects.create_user("volunteer", password="pw")
+        cls.outsider.groups.add(Group.objects.create(name="Volunteers"))
+        cls.admin = User.objects.create_superuser("admin", password="pw")
+
+    def as_(self, who):
+        self.client.logout()
+        if who != "anonymous":
+            self.client.force_login(getattr(self, who))
+
+    def html(self, q, who="anonymous", **params):
+        self.as_(who)
+        response = self.client.get(self.library.url, {"q": q, **params})
+        self.assertEqual(response.status_code, 200)
+        return response
+
+    def found(self, q, who="anonymous"):
+        return [text_of(a) for a in soup_of(self.html(q, who)).select(".pmolib-result__title a")]
+
+    def api_search(self, q, who="anonymous"):
+        self.as_(who)
+        response = self.client.get(f"{API}libraries/{self.library.pk}/search/", {"q": q})
+        self.assertEqual(response.status_code, 200, response.content[:300])
+        return response.json()
+
+    def row(self, session):
+        from wagtail_pmolib.models import SessionMembersText
+
+        return SessionMembersText.objects.filter(pk=session.pk).first()
+
+    def indexed(self, session) -> bool:
+        """Whether the members' index has an entry for ``session``."""
+        from django.contrib.contenttypes.models import ContentType
+        from modelsearch.conf import get_app_config
+
+        from wagtail_pmolib.models import SessionMembersText
+
+        return (
+            get_app_config()
+            .get_model("IndexEntry")
+            .objects.filter(
+                content_type=ContentType.objects.get_for_model(SessionMembersText),
+                object_id=str(session.pk),
+            )
+            .exists()
+        )
+
+    def publish(self, page, **changes):
+        with committed():
+            page = Page.objects.get(pk=page.pk).specific
+            for name, value in changes.items():
+                if name == "access_groups":
+                    page.access_groups.set(value)
+                else:
+                    setattr(page, name, value)
+            page.save_revision().publish()
+
+    # --- The matrix ----------------------------------------------------------------------------
+
+    def test_who_finds_a_members_only_session_by_its_full_text(self):
+        readers = {
+            "Gated masterclass": {"member", "admin"},
+            "Board briefing": {"director", "admin"},
+        }
+        readers["Free clinic"] = set(WHO)
+        cases = [(word, "Gated masterclass") for word in FULL_TEXT_WORDS]
+        cases += [("platypus", "Board briefing"), ("dingo", "Free clinic")]
+        for who in WHO:
+            for word, title in cases:
+                with self.subTest(who=who, word=word):
+                    response = self.html(word, who)
+                    search = response.context["search"]
+                    soup = soup_of(response)
+                    titles = [text_of(a) for a in soup.select(".pmolib-result__title a")]
+                    excerpts = [
+                        " ".join(excerpt.get_text().split())
+                        for excerpt in soup.select(".pmolib-result__excerpt")
+                    ]
+                    if who in readers[title]:
+                        self.assertEqual(titles, [title])
+                        # The excerpt quotes the words it was found by.
+                        self.assertIn(word, excerpts[0].casefold())
+                        self.assertIsNone(soup.select_one(".pmolib-badge--locked"))
+                    else:
+                        self.assertEqual(titles, [])
+                    # The counts agree with the results.
+                    self.assertEqual(search.total, len(titles))
+                    conference_counts = [
+                        option.count
+                        for facet in search.facets
+                        if facet.name == "conference"
+                        for option in facet.options
+                    ]
+                    self.assertEqual(sum(conference_counts), len(titles))
+                    # The JSON API says the same.
+                    data = self.api_search(word, who)
+                    self.assertEqual([item["title"] for item in data["items"]], titles)
+                    self.assertEqual(data["count"], search.total)
+                    self.assertEqual(
+                        [" ".join(item["excerpt"]["text"].split()) for item in data["items"]],
+                        excerpts,
+                    )
+                    api_conferences = [
+                        option["count"]
+                        for facet in data["facets"]
+                        if facet["name"] == "conference"
+                        for option in facet["options"]
+                    ]
+                    self.assertEqual(api_conferences, conference_counts)
+
+    def test_all_of_the_words_one_in_the_title_and_one_in_the_notes(self):
+        for who in WHO:
+            with self.subTest(who):
+                response = self.html("masterclass quokka", who)
+                search = response.context["search"]
+                titles = [text_of(a) for a in soup_of(response).select(".pmolib-result__title a")]
+                data = self.api_search("masterclass quokka", who)
+                self.assertEqual([item["title"] for item in data["items"]], titles)
+                self.assertEqual(data["matched_any_word"], search.matched_any_word)
+                # Found either way; only its readers find it with all of the words.
+                self.assertEqual(titles, ["Gated masterclass"])
+                if who in ("member", "admin"):
+                    self.assertFalse(search.matched_any_word)
+                    self.assertIn(
+                        "quokka",
+                        text_of(soup_of(response).select_one("mark"))
+                        + str(
+                            [text_of(m) for m in soup_of(response).select(".pmolib-result mark")]
+                        ),
+                    )
+                else:
+                    # By "masterclass" in its title only (any of the words).
+                    self.assertTrue(search.matched_any_word)
+                    self.assertNotIn(
+                        "quokka",
+                        response.content.decode()
+                        .split("<main", 1)[-1]
+                        .split('class="pmolib-results', 1)[-1],
+                    )
+
+    def test_a_private_documents_text_is_searched_by_no_one(self):
+        """Its readers find a session by its public handout's PDF, never by a
+        private one's (``models.documents.private_q``), a superuser included."""
+        row = self.row(self.gated)
+        self.assertIn("Galah", row.text)
+        self.assertNotIn("Cassowary", row.text)
+        self.assertNotIn("Cassowary", row.title)
+        for who in WHO:
+            with self.subTest(who):
+                self.assertEqual(self.found("cassowary", who), [])
+        self.assertEqual(self.found("galah", "admin"), ["Gated masterclass"])
+
+    def test_suggestions_stay_the_teasers_for_readers_too(self):
+        for who in ("member", "admin"):
+            with self.subTest(who):
+                self.assertEqual(self.found("quokka", who), ["Gated masterclass"])
+                self.as_(who)
+                for q in ("quok", "bilb", "gala"):
+                    found = self.client.get(f"{self.library.url}suggest/", {"q": q}).json()
+                    self.assertEqual(found["sessions"], [], q)
+                found = self.client.get(f"{self.library.url}suggest/", {"q": "masterc"}).json()
+                self.assertEqual([s["title"] for s in found["sessions"]], ["Gated masterclass"])
+
+    # --- The rows ------------------------------------------------------------------------------
+
+    def test_a_row_holds_the_full_text_of_each_live_members_only_session(self):
+        row = self.row(self.gated)
+        self.assertEqual(row.title, "Gated masterclass")
+        for text in (
+            "quokka",
+            "Bilby roadmap",
+            "Slides for members.",
+            "Galah migration",
+            "hierarchy",
+            "Lindsay Scott",
+            "Members 2022",
+        ):
+            self.assertIn(text, row.text)
+        self.assertIn("platypus", self.row(self.board).text)
+        self.assertIsNone(self.row(self.free))
+        self.assertTrue(self.indexed(self.gated))
+        self.assertFalse(self.indexed(self.free))
+        # The session's own entry keeps its teaser only.
+        self.assertEqual(self.found("quokka"), [])
+
+    def test_a_conference_made_free_moves_the_text_to_the_public_index_and_back(self):
+        self.publish(self.members_conf, access_level="free")
+        self.assertIsNone(self.row(self.gated))
+        self.assertFalse(self.indexed(self.gated))
+        for word in FULL_TEXT_WORDS:
+            self.assertEqual(self.found(word), ["Gated masterclass"], word)
+        self.publish(self.members_conf, access_level="members")
+        self.assertIn("quokka", self.row(self.gated).text)
+        self.assertTrue(self.indexed(self.gated))
+        for word in FULL_TEXT_WORDS:
+            self.assertEqual(self.found(word), [], word)
+            self.assertEqual(self.found(word, "member"), ["Gated masterclass"], word)
+
+    def test_a_free_conference_made_members_only_keeps_its_text_for_members(self):
+        self.publish(self.open, access_level="members")
+        self.assertIn("dingo", self.row(self.free).text)
+        self.assertEqual(self.found("dingo"), [])
+        self.assertEqual(self.found("dingo", "member"), ["Free clinic"])
+        # The board's session keeps its own level.
+        self.assertEqual(self.found("platypus", "member"), [])
+        self.assertEqual(self.found("platypus", "director"), ["Board briefing"])
+
+    def test_a_conference_changing_level_changes_who_finds_its_sessions(self):
+        self.publish(self.members_conf, access_level="groups", access_groups=[self.board_group])
+        self.assertEqual(SessionPage.objects.get(pk=self.gated.pk).access_effective, "groups")
+        self.assertEqual(self.found("quokka", "member"), [])
+        self.assertEqual(self.found("quokka", "director"), ["Gated masterclass"])
+        self.assertEqual(self.found("quokka", "outsider"), [])
+
+    def test_a_sessions_own_level(self):
+        self.publish(self.gated, access_level="free")
+        self.assertIsNone(self.row(self.gated))
+        self.assertEqual(self.found("galah"), ["Gated masterclass"])
+        self.publish(self.gated, access_level="members")
+        self.assertTrue(self.indexed(self.gated))
+        self.assertEqual(self.found("galah"), [])
+        self.assertEqual(self.found("galah", "member"), ["Gated masterclass"])
+
+    def test_a_session_moved_into_a_members_conference(self):
+        with committed():
+            Page.objects.get(pk=self.free.pk).move(self.members_conf, pos="last-child")
+        self.assertIn("dingo", self.row(self.free).text)
+        self.assertEqual(self.found("dingo"), [])
+        self.assertEqual(self.found("dingo", "member"), ["Free clinic"])
+
+    def test_a_session_moved_to_another_members_conference(self):
+        """Its level (its own) is the same; its conference's title in its text is not."""
+        self.publish(self.gated, access_level="members")
+        other = build_conference(self.library, "Members 2023")
+        with committed():
+            Page.objects.get(pk=self.gated.pk).move(other, pos="last-child")
+        self.assertIn("Members 2023", self.row(self.gated).text)
+        self.assertNotIn("Members 2022", self.row(self.gated).text)
+
+    def test_unpublishing_and_deleting_remove_the_row_and_its_entry(self):
+        with committed():
+            Page.objects.get(pk=self.gated.pk).unpublish()  # as a plain Page, too
+        self.assertIsNone(self.row(self.gated))
+        self.assertFalse(self.indexed(self.gated))
+        self.assertEqual(self.found("quokka", "member"), [])
+        self.publish(self.gated)
+        self.assertTrue(self.indexed(self.gated))
+        self.assertEqual(self.found("quokka", "member"), ["Gated masterclass"])
+        with committed():
+            Page.objects.get(pk=self.gated.pk).delete()
+        self.assertIsNone(self.row(self.gated))
+        self.assertFalse(self.indexed(self.gated))
+        # A whole conference deleted takes its sessions' rows too.
+        self.assertTrue(self.indexed(self.board))
+        with committed():
+            Page.objects.get(pk=self.open.pk).delete()
+        self.assertIsNone(self.row(self.board))
+        self.assertFalse(self.indexed(self.board))
+
+    def test_a_command_rebuilds_the_members_index_from_the_sessions(self):
+        from django.core.management import call_command
+
+        from wagtail_pmolib.models import SessionMembersText
+
+        SessionMembersText.objects.all().delete()  # a lost index
+        SessionMembersText.objects.create(session_id=self.free.pk, title="Free", text="stale")
+        self.assertEqual(self.found("quokka", "member"), [])
+        call_command("pmolib_members_index", stdout=io.StringIO())
+        self.assertEqual(
+            set(SessionMembersText.objects.values_list("pk", flat=True)),
+            {self.gated.pk, self.board.pk},
+        )
+        self.assertFalse(self.indexed(self.free))
+        self.assertEqual(self.found("quokka", "member"), ["Gated masterclass"])
+
+    def test_a_draft_saved_changes_nothing_found(self):
+        draft = Page.objects.get(pk=self.gated.pk).specific
+        draft.notes = "<p>wallaby</p>"
+        with committed():
+            draft.save_revision()
+        self.assertEqual(self.found("wallaby", "member"), [])
+        self.assertEqual(self.found("quokka", "member"), ["Gated masterclass"])
+
+    def test_changes_elsewhere_reach_the_members_text(self):
+        """A speaker's new name, a handout's new file: the sessions' entries are
+        re-indexed (``search/reindex.py``), their members' text with them."""
+        from tests.builders import replace_file
+        from wagtail_pmolib.demo.pdf import build_pdf
+
+        with committed():
+            speaker = Speaker.objects.get(pk=self.speaker.pk)
+            speaker.name = "Lindsay Quoll"
+            speaker.save()
+        self.assertIn("Lindsay Quoll", self.row(self.gated).text)
+        with committed():
+            replace_file(self.deck, build_pdf("Members deck", ["Kookaburra counts"]))
+        self.assertEqual(self.found("kookaburra"), [])
+        self.assertEqual(self.found("kookaburra", "member"), ["Gated masterclass"])
+        self.assertEqual(self.found("galah", "member"), [])
+
+    # --- What it costs, and what others' searches are -----------------------------------------
+
+    def test_a_readers_search_stays_within_the_query_budget_and_others_never_ask(self):
+        from django.contrib.contenttypes.models import ContentType
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from wagtail_pmolib.models import SessionMembersText
+
+        members_ct = ContentType.objects.get_for_model(SessionMembersText).pk
+
+        def asks_members_index(sql):
+            return (
+                SessionMembersText._meta.db_table in sql
+                or f'"content_type_id" IN ({members_ct})' in sql
+            )
+
+        for who in ("anonymous", "member", "director", "admin"):
+            for q in ("quokka", "masterclass quokka", "dingo"):
+                with self.subTest(who=who, q=q):
+                    self.html(q, who)  # warm: the search log's rows; signed in
+                    with CaptureQueriesContext(connection) as queries:
+                        response = self.client.get(self.library.url, {"q": q})
+                    self.assertEqual(response.status_code, 200)
+                    # Savepoints are the test's transaction's; the session, the user and
+                    # their permissions (the page's user bar) are any signed-in page's.
+                    sql = [
+                        query["sql"]
+                        for query in queries
+                        if "SAVEPOINT" not in query["sql"].split(" ", 2)[:2]
+                        and not query["sql"].startswith(
+                            ('SELECT "django_session"', 'SELECT "auth_user"."id"')
+                        )
+                        and 'FROM "auth_permission"' not in query["sql"]
+                        and 'FROM "wagtailusers_userprofile"' not in query["sql"]
+                    ]
+                    if who != "director":  # with the any-word fallback and the lock badge's query
+                        self.assertLessEqual(len(sql), 15, sql)
+                    self.assertEqual(
+                        any(asks_members_index(one) for one in sql), who != "anonymous"
+                    )
+
+    def test_members_full_text_matches_are_not_offered_as_popular_searches(self):
+        from wagtail_pmolib.models import SearchVisitor
+
+        for who in ("member", "admin"):
+            self.assertEqual(self.found("quokka", who), ["Gated masterclass"])
+        self.assertEqual(SearchVisitor.objects.count(), 0)
+        # A reader's search that anyone would find something with counts.
+        self.found("dingo", "member")
+        self.assertEqual(SearchVisitor.objects.count(), 1)
+
+    @override_settings(WAGTAIL_PMOLIB={**MEMBERS, "SEARCH_RANKING": "backend"})
+    def test_where_the_backend_ranks_readers_get_the_librarys_ranking(self):
+        from django.contrib.auth.models import AnonymousUser
+
+        from wagtail_pmolib.search import matching
+
+        self.assertTrue(matching.backend_ranks(user=AnonymousUser()))
+        self.assertFalse(matching.backend_ranks(user=self.member))
+        self.assertEqual(self.found("quokka", "member"), ["Gated masterclass"])
+        self.assertEqual(self.found("quokka"), [])
+        self.assertEqual(self.found("masterclass"), ["Gated masterclass"])
+
+    def test_on_other_backends_everyone_finds_the_teaser_only(self):
+        """Elasticsearch and OpenSearch (a fake backend here): no members' index is
+        searched; nothing of the gated parts reaches anyone without access."""
+        from tests.search.test_remote import REMOTE_BACKEND
+
+        self.assertEqual(self.found("quokka", "member"), ["Gated masterclass"])  # the database
+        with override_settings(WAGTAILSEARCH_BACKENDS=REMOTE_BACKEND):
+            for who in WHO:
+                with self.subTest(who):
+                    for word in (*FULL_TEXT_WORDS, "platypus"):
+                        self.assertEqual(self.found(word, who), [], word)
+                    response = self.html("masterclass", who)
+                    self.assertFalse(response.context["search"].failed)
+                    if who not in ("member", "admin"):
+                        html = response.content.decode().casefold()
+                        for word in (*FULL_TEXT_WORDS, "bilby roadmap"):
+                            self.assertNotIn(word, html)
 
 
 class RecordingEmbargoTests(TestCase):

@@ -19,7 +19,8 @@ The forms:
 - ``can_read_full(user, session)``: one session (the groups' query only for a
   *chosen groups* session);
 - ``readable_q(user)``: the same as a condition on sessions, for querysets (no
-  extra query; an API search filters its sessions with it);
+  extra query; an API search filters its sessions with it, and the library's
+  search the matches of the members' index with it: ``search.matching``);
 - ``access_for(request, session)``: the request's answer, with the sign-in and
   join addresses a teaser offers, remembered on the request.
 """
@@ -91,6 +92,13 @@ def readable_q(user, prefix="") -> models.Q:
         condition |= models.Q(**{f"{prefix}access_effective": AccessLevel.MEMBERS})
     groups = models.Q(**{f"{prefix}access_effective": AccessLevel.GROUPS})
     return condition | (groups & _in_chosen_groups_q(user, prefix))
+
+
+def may_read_gated(user) -> bool:
+    """Whether ``readable_q(user)`` may admit a members-only session: signed-in
+    active users (a member, a chosen group's, a superuser). Asks nothing of the
+    database; an anonymous caller reads free sessions only."""
+    return user is not None and user.is_authenticated and user.is_active
 
 
 def can_read_full(user, session) -> bool:
@@ -210,6 +218,7 @@ __all__ = [
     "can_read_full",
     "is_member",
     "may_give_feedback",
+    "may_read_gated",
     "readable_q",
     "sees_embargoed_recordings",
     "sign_in_url",

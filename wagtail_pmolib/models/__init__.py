@@ -1,5 +1,6 @@
 from .documents import DocumentText
 from .feedback import Feedback, FeedbackStatus, RatingSummary
+from .members_text import SessionMembersText
 from .mixins import FeedbackMixin, TableOfContentsMixin
 from .pages import (
     AbstractConferencePage,
@@ -32,6 +33,7 @@ __all__ = [
     "RatingSummary",
     "SearchTerm",
     "SearchVisitor",
+    "SessionMembersText",
     "SessionPage",
     "SessionSpeaker",
     "Speaker",

@@ -152,8 +152,9 @@ class AbstractSessionPage(
     # conference, theme, handout titles and descriptions, notes, and the text of
     # PDF handouts. Changes to speakers, conferences and documents re-index the
     # sessions they appear in (``search/indexing.py``). A members-only session's
-    # gated parts (notes, handouts) are not indexed at all: whoever searches finds
-    # it by its teaser (``search_notes``, ``search_handouts``).
+    # entry holds its teaser only (``search_notes``, ``search_handouts``): its full
+    # text is in the members' index, searched only for its readers
+    # (``models/members_text.py``).
     search_fields = [
         *Page.search_fields,
         index.SearchField("abstract"),
@@ -310,10 +311,16 @@ class AbstractSessionPage(
         """The speakers' ids, for search backends' facets."""
         return [link.speaker_id for link in self.session_speakers.all()]
 
+    def indexes_gated_parts(self) -> bool:
+        """Whether the entry being built holds the gated parts: a free session's
+        does; a members-only session's only in the members' index, which its
+        readers search (``models.members_text.full_text``)."""
+        return not self.is_gated or getattr(self, "_pmolib_members_text", False)
+
     def search_notes(self):
-        """The notes, for search; nothing for a members-only session (its gated
-        parts are never in the index, whoever searches)."""
-        return "" if self.is_gated else self.notes
+        """The notes, for search; nothing for a members-only session
+        (``indexes_gated_parts``: whoever searches finds it by its teaser)."""
+        return self.notes if self.indexes_gated_parts() else ""
 
     def search_handouts(self):
         """Handout titles and descriptions and the text of their PDFs, for search.
@@ -321,7 +328,7 @@ class AbstractSessionPage(
         and everything of a members-only session (``search_notes``).
 
         Kept on the instance: the indexer reads a field once per index column."""
-        if self.is_gated:
+        if not self.indexes_gated_parts():
             return ""
         if getattr(self, "_search_handouts", None) is None:
             self._search_handouts = self._read_handouts_text()

@@ -99,6 +99,8 @@ def rating_sort(queryset, sort: str, counts: Counts):
 class SearchOutcome:
     params: SearchParams
     total: int = 0  # results with the filters
+    # Of those, found by what anyone's search has (not only a members' index match).
+    teaser_total: int = 0
     without_filters: int = 0  # results for the words alone
     matched_any_word: bool = False  # nothing had every word: OR was used
     page: object = None  # a Django paginator page of the result entries
@@ -173,7 +175,8 @@ def run_search(scope: LibraryScope, params: SearchParams) -> SearchOutcome:
     elif query:
         model = scope.session_model
         operator = "or" if params.known.all_words is False else "and"
-        ranks = matching.backend_ranks()
+        # A reader of members-only sessions: the library ranks (``backend_ranks``).
+        ranks = matching.backend_ranks(user=scope.user)
         # When the backend ranks, its scores come with the candidates, and the page
         # of results with the counts: the match is computed once for the request.
         page = None
@@ -185,12 +188,16 @@ def run_search(scope: LibraryScope, params: SearchParams) -> SearchOutcome:
             if page is not None:
                 found = matching.scored(scope.live_sessions(), query, operator)
                 return count_facets(scope, params, scored=found, page=page, prior=rated)
+            teaser = None
+            if matching.reads_members_text(scope.user):
+                teaser = matching.matching_q(model, query, operator)
             return count_facets(
                 scope,
                 params,
-                match=matching.matches(model, query, operator),
+                match=matching.match_q(scope.user, model, query, operator),
                 prior=rated,
                 name_terms=() if ranks else query.terms,
+                teaser=teaser,
             )
 
         try:
@@ -221,9 +228,9 @@ def run_search(scope: LibraryScope, params: SearchParams) -> SearchOutcome:
 
     results = with_parent(scope.sessions()).filter(filter_q(params))
     if searched:
-        results = results.filter(pk__in=matching.matches(scope.session_model, query, operator))
+        results = results.filter(matching.match_q(scope.user, scope.session_model, query, operator))
     if sort == SORT_RELEVANCE and searched:
-        if matching.backend_ranks():
+        if matching.backend_ranks(user=scope.user):
             ranked = matching.ranked(scope.live_sessions(), query, operator)
             results = scope.exclude_hidden(with_parent(ranked)).filter(filter_q(params))
         else:
@@ -252,6 +259,7 @@ def run_search(scope: LibraryScope, params: SearchParams) -> SearchOutcome:
 
 def _finish(outcome, params, counts, sort, results, scope, searched):
     outcome.total = counts.total
+    outcome.teaser_total = counts.total if counts.teaser_total is None else counts.teaser_total
     outcome.without_filters = counts.without_filters
     outcome.facets = build_facets(counts, params)
     outcome.selected = selected_filters(params)
@@ -339,7 +347,8 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None, user=
     ``conferences``, parent path → ``Conference``), ``speaker_list`` (names and ids),
     ``theme_name``, ``rating``, ``title_marked``, ``excerpt`` and ``locked``
     (a members-only session ``user`` may not read: its excerpt is from its
-    teaser, never its notes or handouts): one query (a row per session and speaker)."""
+    teaser, never its notes, handouts or PDF text; a reader's quotes them as a
+    free session's): one query (a row per session and speaker)."""
     if not ids:
         return []
     fields = [
@@ -398,9 +407,9 @@ def load_results(ids, session_model, query: ParsedQuery, conferences=None, user=
         session.locked = not session.readable
         if pattern is not None:
             texts = [abstract]
-            if not session.is_gated:
-                # A members-only session is found by its teaser only (its gated
-                # parts are not indexed): no excerpt of them, even for a member.
+            if session.readable:
+                # A members-only session is quoted from its gated parts only for
+                # its readers (who find it by them: ``matching.match_q``).
                 handouts = handouts_in(raw_stream_data(session.body))
                 texts += [
                     html_to_text(session.notes),

@@ -31,7 +31,7 @@ from .sql import union_rows
 # Speakers offered as filters (besides the selected ones): the most frequent.
 SPEAKER_FACET_LIMIT = 12
 
-_RECORDING, _HANDOUTS, _SPEAKER_OK, _FREE = 1, 2, 4, 8
+_RECORDING, _HANDOUTS, _SPEAKER_OK, _FREE, _TEASER = 1, 2, 4, 8, 16
 FORMAT_FIELDS = {"recording": "has_recording", "handout": "has_handouts"}
 _FORMAT_BITS = {"recording": _RECORDING, "handout": _HANDOUTS}
 
@@ -67,6 +67,8 @@ class Counts:
     rated_total: int = 0
     named_speakers: dict[int, str] = field(default_factory=dict)  # see count_facets
     page: list[int] = field(default_factory=list)  # see count_facets
+    # Of ``total``, those anyone would find (see count_facets' ``teaser``); None: all.
+    teaser_total: int | None = None
 
 
 def parent_path():
@@ -138,9 +140,10 @@ def count_facets(
     page=None,
     prior=False,
     name_terms=(),
+    teaser=None,
 ) -> Counts:
     """The counts for ``params`` over the visitor's sessions that match (``match``: a
-    subquery of ids, see ``matching.py``; ``None`` for all sessions). ``prior``
+    condition on sessions, ``matching.match_q``; ``None`` for all sessions). ``prior``
     adds the library's rating figures, ``name_terms`` the speakers whose names have
     a word starting with one of them (``Counts.named_speakers``, for the library's
     relevance).
@@ -150,7 +153,12 @@ def count_facets(
     (``matching.scored``); with ``page``
     (``(offset, limit)``) the same statement also returns that page of the results
     in relevance order (``Counts.page``), so the backend's match and scores are
-    computed once for the whole request."""
+    computed once for the whole request.
+
+    ``teaser``: for a caller whose ``match`` includes the members' index, the
+    part of it anyone's search has (the session index's matches); the same
+    statement counts those passing every filter (``Counts.teaser_total``: the
+    search log offers to visitors only searches that found sessions for anyone)."""
     from ..models import RatingSummary
     from ..models.pages import ConferenceTheme
     from ..models.speakers import Speaker
@@ -165,7 +173,7 @@ def count_facets(
         candidates = with_parent(scope.sessions())
         score = models.Value(0.0, output_field=models.FloatField())
     if match is not None:
-        candidates = candidates.filter(pk__in=match)
+        candidates = candidates.filter(match)
     flags = (
         _flag(models.Q(has_recording=True), _RECORDING)
         + _flag(models.Q(has_handouts=True), _HANDOUTS)
@@ -176,6 +184,8 @@ def count_facets(
             else _int(_SPEAKER_OK)
         )
     )
+    if teaser is not None:
+        flags = flags + _flag(teaser, _TEASER)
     # The candidates are read once (a common table expression), with what the
     # counts need of each: its conference's path, its theme and its flags.
     rows = candidates.annotate(
@@ -237,7 +247,9 @@ def count_facets(
         kinds.append("page")
         arms.append(_page_arm(params, *page, descending=descending))
     rows = union_rows(arms, with_=ctes)
-    return _tally([(kinds[row[0]], *row[1:]) for row in rows], params)
+    counts = _tally([(kinds[row[0]], *row[1:]) for row in rows], params)
+    counts.teaser_total = (counts.teaser_total or 0) if teaser is not None else None
+    return counts
 
 
 # Speakers whose names have one of the words, used by the library's relevance: at most.
@@ -350,6 +362,8 @@ def _tally(rows, params: SearchParams) -> Counts:
         counts.without_filters += n
         if conference_ok and theme_ok and format_ok and speaker_ok and access_ok:
             counts.total += n
+            if flags & _TEASER:
+                counts.teaser_total = (counts.teaser_total or 0) + n
         if theme_ok and format_ok and speaker_ok and access_ok:
             counts.conference[parent] = counts.conference.get(parent, 0) + n
         if conference_ok and format_ok and speaker_ok and access_ok and theme is not None:

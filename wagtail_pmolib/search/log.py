@@ -125,8 +125,9 @@ def _record_visitor(row) -> None:
 def record_visitor_search(request, outcome, scope) -> None:
     """Count ``outcome``'s search if it is a visitor's: words on the first page of
     results, asked with GET, not a preview and not a crawler. It counts towards
-    the popular searches offered to visitors only if it found sessions and the
-    visitor's ``scope`` is what anyone sees."""
+    the popular searches offered to visitors only if it found sessions anyone
+    finds (not only by the members' index) and the visitor's ``scope`` is what
+    anyone sees."""
     from ..feedback.identity import is_bot
 
     if (
@@ -136,7 +137,8 @@ def record_visitor_search(request, outcome, scope) -> None:
         and not getattr(request, "is_preview", False)
         and not is_bot(request)
     ):
-        public = scope.public and outcome.total > 0
+        # Sessions found only by their members' text are not what anyone finds.
+        public = scope.public and outcome.teaser_total > 0
         record_search(
             outcome.params.query, outcome.total, search_visitor(request) if public else None
         )

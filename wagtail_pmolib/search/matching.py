@@ -6,6 +6,14 @@ subquery (the results' ``get_queryset()``), so filters, facet counts and sorting
 run in the database over every match. Other backends (Elasticsearch, OpenSearch)
 are handled by ``remote.py``.
 
+Members-only sessions: a session's own index entry holds its teaser only; its
+full text is in the members' index (``models.members_text``). A caller who may
+read members-only sessions (``access.members.may_read_gated``) matches a
+session by its own entry, or by its members' text if ``readable_q`` admits the
+caller (``match_q``). Anyone else's matches are the session index's alone: the
+same SQL as if the members' index did not exist. On other backends
+(``remote.py``) everyone matches the session index alone (teasers).
+
 One backend-specific shortcut: on Wagtail's SQLite backend the neutral subquery
 (``pk IN (… MATCH … AND content_type_id IN …)``) makes SQLite probe the FTS5
 table once per indexed session, which takes 100–800 ms at 10,000 sessions; the
@@ -52,18 +60,33 @@ def backend_kind(backend=None) -> str:
     return REMOTE
 
 
-def backend_ranks(backend=None) -> bool:
-    """Whether the search backend orders matches by relevance for the library.
+def reads_members_text(user, backend=None) -> bool:
+    """Whether ``user``'s matches include the members' index (see the module)."""
+    from ..access.members import may_read_gated
+
+    return may_read_gated(user) and backend_kind(backend) != REMOTE
+
+
+def backend_ranks(backend=None, user=None) -> bool:
+    """Whether the search backend orders matches by relevance for the library
+    (for ``user``'s search).
 
     ``SEARCH_RANKING = "auto"`` lets every backend rank except Wagtail's SQLite
     (FTS5) backend: it scores each match with a correlated subquery that runs
     the full-text match again, which takes seconds for a common word in a few
     thousand sessions (see the benchmarks). There the library ranks instead
     (``library_ranking``). Backends that are not the database always rank.
+
+    A backend ranks the matches of one index at a time: a session matched only by
+    its members' text has no score in the session index. So for a caller whose
+    matches include the members' index (``reads_members_text``) the library
+    ranks, whatever the setting.
     """
     kind = backend_kind(backend)
     if kind == REMOTE:
         return True
+    if reads_members_text(user, backend):
+        return False
     setting = pmolib_settings.SEARCH_RANKING
     if setting != "auto":
         return setting == "backend"
@@ -113,8 +136,43 @@ def matches(model, query: ParsedQuery, operator="and", backend=None) -> RawSQL:
     return RawSQL(*results.get_queryset().order_by().values("pk").query.sql_with_params())
 
 
+def match_q(user, model, query: ParsedQuery, operator="and", backend=None) -> models.Q:
+    """The ``model`` sessions ``user`` finds with ``query``, as a condition on
+    sessions (database backends): those whose own entry matches, or, for a caller
+    who may read members-only sessions, whose members' text matches and that
+    ``readable_q`` admits. For anyone else exactly ``pk__in=matches(…)``."""
+    from ..access.members import readable_q
+    from ..models.members_text import SessionMembersText
+
+    backend = backend or get_backend()
+    if not reads_members_text(user, backend):
+        return models.Q(pk__in=matches(model, query, operator, backend))
+    members = matching_q(SessionMembersText, query, operator, backend)
+    return matching_q(model, query, operator, backend) | (members & readable_q(user))
+
+
+def matching_q(model, query: ParsedQuery, operator="and", backend=None) -> models.Q:
+    """The sessions whose ``model`` object (keyed by the session's id) matches, as a
+    condition on sessions, in the form that stays quick beside another index's:
+    ``pk IN (…)`` on SQLite's FTS5 table (read once); on the other database
+    backends a correlated ``EXISTS`` that reads each session's entry through the
+    index entries' unique key. (PostgreSQL estimates one row for a full-text
+    match, so ``pk IN (…)`` of one, in an ``OR`` with another, joined every index
+    entry to every row of the model's table: seconds at a few thousand sessions.)"""
+    backend = backend or get_backend()
+    if backend_kind(backend) == SQLITE_FTS:
+        return models.Q(pk__in=matches(model, query, operator, backend))
+    results = backend.search(
+        query.backend_query(operator), model.objects.all(), order_by_relevance=False
+    )
+    found = results.get_queryset().order_by().filter(pk=models.OuterRef("pk"))
+    return models.Q(models.Exists(found))
+
+
 def autocomplete_matches(model, query: ParsedQuery, backend=None):
-    """The same for what a visitor is typing: the last word may be partly typed."""
+    """The same for what a visitor is typing: the last word may be partly typed.
+    The session index's autocomplete fields only (titles, speakers' names): never
+    the members' index, whoever types."""
     backend = backend or get_backend()
     if backend_kind(backend) == SQLITE_FTS:
         return _fts5_subquery(model, fts5_expression(query, columns=("autocomplete",), prefix=True))

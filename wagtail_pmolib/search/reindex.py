@@ -38,6 +38,11 @@ def session_models():
 
 
 def _index_batch(model, sessions) -> None:
+    """Send ``sessions`` to the search backends, and their full text to the
+    members' index (``members_index``: a members-only session's own entry holds
+    its teaser only)."""
+    from . import members_index
+
     for backend_name, backend in get_search_backends_with_name(with_auto_update=True):
         try:
             backend.add_bulk(model, sessions)
@@ -51,6 +56,7 @@ def _index_batch(model, sessions) -> None:
             )
             if not backend.catch_indexing_errors:
                 raise
+    members_index.refresh(sessions)
 
 
 def reindex_live_sessions(**lookups) -> int:

@@ -114,7 +114,7 @@ def search_counts(scope, params: SearchParams, operator="and", prior=False) -> C
 def count_facets_names(scope, prior=False) -> Counts:
     """The names of the library's conferences and themes, and with ``prior`` its
     rating figures: ``count_facets`` over no session (one query)."""
-    nothing = RawSQL("SELECT 0 WHERE 1 = 0", [])
+    nothing = models.Q(pk__in=RawSQL("SELECT 0 WHERE 1 = 0", []))
     return count_facets(scope, SearchParams(), match=nothing, prior=prior)
 
 

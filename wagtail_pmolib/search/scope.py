@@ -161,11 +161,11 @@ class LibraryScope:
             )
         # Only where the library ranks: where the backend does, the results page comes
         # with the facet counts, and asking again costs less than the match here.
-        if all_words_of is not None and not matching.backend_ranks():
-            match_all = matching.matches(self.session_model, all_words_of, "and")
+        if all_words_of is not None and not matching.backend_ranks(user=self.user):
+            match_all = matching.match_q(self.user, self.session_model, all_words_of, "and")
             known.all_words = False
             arms.append(
-                visible.filter(pk__in=match_all)
+                visible.filter(match_all)
                 .order_by()
                 .values_list(models.Value(3), "pk", models.Value(""), models.Value(""))[:1]
             )

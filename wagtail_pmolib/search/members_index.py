@@ -1,0 +1,94 @@
+"""Keeping the members' search index (``models.members_text``) right: a row, and
+its index entry, for each live members-only session, holding its full text.
+
+``refresh`` is called with the sessions whenever their own index entries are
+(re)built: by ``reindex`` for every change made elsewhere (a level changed on a
+conference or library, a move, a speaker, a conference, a document, a
+collection's privacy), and by ``refresh_sessions`` (``tasks.members_text_task``)
+after a session itself is saved (published, unpublished, its own level
+changed). A session deleted takes its row with it (``on_delete=CASCADE``;
+Wagtail's search then drops the row's index entry). Idempotent: running it
+again gives the same rows and entries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from wagtail.search.backends import get_search_backends_with_name
+
+logger = logging.getLogger(__name__)
+
+
+def _members_only(session) -> bool:
+    return bool(session.live) and session.is_gated
+
+
+def refresh(sessions) -> None:
+    """Bring the rows and index entries of ``sessions`` (loaded as for indexing:
+    ``get_indexed_objects()``, speakers prefetched) up to date: live members-only
+    ones get their full text; the others lose any row they had."""
+    from ..models.members_text import SessionMembersText, full_text
+
+    sessions = list(sessions)
+    if not sessions:
+        return
+    remove([s.pk for s in sessions if not _members_only(s)])
+    rows = []
+    for session in sessions:
+        if _members_only(session):
+            title, text = full_text(session)
+            rows.append(SessionMembersText(session_id=session.pk, title=title, text=text))
+    if not rows:
+        return
+    SessionMembersText.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["session"], update_fields=["title", "text"]
+    )
+    for backend_name, backend in get_search_backends_with_name(with_auto_update=True):
+        try:
+            backend.add_bulk(SessionMembersText, rows)
+        except Exception:
+            # As ``reindex`` does: an external engine that is down must not lose the
+            # rest of the work; an error of the database backend is a real error.
+            logger.exception(
+                "Could not index the members' text of %d sessions in the '%s' search backend",
+                len(rows),
+                backend_name,
+            )
+            if not backend.catch_indexing_errors:
+                raise
+
+
+def remove(session_ids: Iterable[int]) -> int:
+    """Delete the rows of these sessions, and so their index entries (Wagtail's
+    search drops an indexed object's entry when it is deleted); how many."""
+    from ..models.members_text import SessionMembersText
+
+    ids = sorted({int(pk) for pk in session_ids})
+    if not ids:
+        return 0
+    deleted, _by_model = SessionMembersText.objects.filter(pk__in=ids).delete()
+    return deleted
+
+
+def refresh_sessions(session_ids: Iterable[int]) -> None:
+    """``refresh`` for these sessions, read afresh (a session gone, or of no
+    session type, loses its row)."""
+    from ..models.access import AccessLevel
+    from .reindex import session_models
+
+    ids = {int(pk) for pk in session_ids}
+    if not ids:
+        return
+    gated = set()
+    for model in session_models():
+        sessions = list(
+            model.get_indexed_objects()
+            .filter(pk__in=ids, live=True)
+            .exclude(access_effective=AccessLevel.FREE)
+            .prefetch_related("session_speakers__speaker")
+        )
+        refresh(sessions)
+        gated.update(s.pk for s in sessions)
+    remove(ids - gated)
