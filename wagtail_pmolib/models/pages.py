@@ -282,6 +282,10 @@ class AbstractConferencePage(LibraryPageMixin, AccessMixin, Page):
             # Written out (``rows.py``): compiling the ORM's query took longer than
             # running it, on every request to a session.
             child = child_page(self, path_components[0], SessionPage, related=["theme"])
+            if child is not None and child.specific_class not in (None, type(child)):
+                # A host's subclass of SessionPage: served as its own type, as
+                # Wagtail's Page.route serves ``subpage.specific``.
+                child = child.specific
             if child is not None:
                 child._cached_parent_obj = self
                 return child.route(request, path_components[1:])

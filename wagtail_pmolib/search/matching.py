@@ -147,8 +147,13 @@ def match_q(user, model, query: ParsedQuery, operator="and", backend=None) -> mo
     backend = backend or get_backend()
     if not reads_members_text(user, backend):
         return models.Q(pk__in=matches(model, query, operator, backend))
+    from ..models.access import AccessLevel
+
     members = matching_q(SessionMembersText, query, operator, backend)
-    return matching_q(model, query, operator, backend) | (members & readable_q(user))
+    # Only members-only sessions are matched by their members' text: a row left
+    # for a session that is free now (a task lost or not run yet) is never read.
+    gated = ~models.Q(access_effective=AccessLevel.FREE)
+    return matching_q(model, query, operator, backend) | (members & gated & readable_q(user))
 
 
 def matching_q(model, query: ParsedQuery, operator="and", backend=None) -> models.Q:
