@@ -20,6 +20,8 @@ USE_I18N = True
 
 INSTALLED_APPS = [
     "wagtail_pmolib",
+    # A host site's own page type built on ours (tests/models/test_host_types.py).
+    "tests.hostapp",
     # The optional modeladmin integration: installed for its tests;
     # WAGTAIL_PMOLIB["FEEDBACK_ADMIN"] (default "snippets") decides which admin shows.
     "wagtail_pmolib.contrib.modeladmin",

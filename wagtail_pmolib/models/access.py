@@ -248,6 +248,10 @@ def group_models() -> list[tuple[type, str]]:
         if not issubclass(model, AccessMixin) or model._meta.abstract or model._meta.proxy:
             continue
         field = model._meta.get_field("access_groups")
+        if field.model is not model:
+            # A host's subclass of one of our page types: the groups are its
+            # parent's (one table, one through model), counted there.
+            continue
         through = field.remote_field.through
         column = next(
             f.name

@@ -1,4 +1,4 @@
-"""Review check (passes): the members' text is the LIVE version's, also when it
+"""The members' text is the LIVE version's, also when it
 is built by a change elsewhere (a conference made members-only, a speaker
 renamed, a move) after a draft with other notes was saved."""
 
