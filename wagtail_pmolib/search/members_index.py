@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.db import connections, router
 from wagtail.search.backends import get_search_backends_with_name
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,11 @@ def refresh(sessions) -> None:
             rows.append(SessionMembersText(session_id=session.pk, title=title, text=text))
     if not rows:
         return
+    connection = connections[router.db_for_write(SessionMembersText)]
+    # MySQL and MariaDB upsert on any unique key and refuse to be told which.
+    target = ["session"] if connection.features.supports_update_conflicts_with_target else None
     SessionMembersText.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["session"], update_fields=["title", "text"]
+        rows, update_conflicts=True, unique_fields=target, update_fields=["title", "text"]
     )
     for backend_name, backend in get_search_backends_with_name(with_auto_update=True):
         try:
