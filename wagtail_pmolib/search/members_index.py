@@ -13,13 +13,9 @@ again gives the same rows and entries.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.db import connections, router
-from wagtail.search.backends import get_search_backends_with_name
-
-logger = logging.getLogger(__name__)
 
 
 def _members_only(session) -> bool:
@@ -31,6 +27,7 @@ def refresh(sessions) -> None:
     ``get_indexed_objects()``, speakers prefetched) up to date: live members-only
     ones get their full text; the others lose any row they had."""
     from ..models.members_text import SessionMembersText, full_text
+    from .reindex import index_in_backends
 
     sessions = list(sessions)
     if not sessions:
@@ -49,19 +46,7 @@ def refresh(sessions) -> None:
     SessionMembersText.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=target, update_fields=["title", "text"]
     )
-    for backend_name, backend in get_search_backends_with_name(with_auto_update=True):
-        try:
-            backend.add_bulk(SessionMembersText, rows)
-        except Exception:
-            # As ``reindex`` does: an external engine that is down must not lose the
-            # rest of the work; an error of the database backend is a real error.
-            logger.exception(
-                "Could not index the members' text of %d sessions in the '%s' search backend",
-                len(rows),
-                backend_name,
-            )
-            if not backend.catch_indexing_errors:
-                raise
+    index_in_backends(SessionMembersText, rows, "sessions' members' texts")
 
 
 def remove(session_ids: Iterable[int]) -> int:

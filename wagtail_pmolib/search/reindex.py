@@ -37,25 +37,31 @@ def session_models():
     ]
 
 
+def index_in_backends(model, objects, what="sessions") -> None:
+    """Send ``objects`` of ``model`` to every auto-updated search backend. As
+    Wagtail does on save: an external engine that is down must not lose the rest
+    of the work (logged); an error of the database backend is a real error."""
+    for backend_name, backend in get_search_backends_with_name(with_auto_update=True):
+        try:
+            backend.add_bulk(model, objects)
+        except Exception:
+            logger.exception(
+                "Could not index %d %s in the '%s' search backend",
+                len(objects),
+                what,
+                backend_name,
+            )
+            if not backend.catch_indexing_errors:
+                raise
+
+
 def _index_batch(model, sessions) -> None:
     """Send ``sessions`` to the search backends, and their full text to the
     members' index (``members_index``: a members-only session's own entry holds
     its teaser only)."""
     from . import members_index
 
-    for backend_name, backend in get_search_backends_with_name(with_auto_update=True):
-        try:
-            backend.add_bulk(model, sessions)
-        except Exception:
-            # As Wagtail does on save: an external engine that is down must not lose
-            # the rest of the work; an error of the database backend is a real error.
-            logger.exception(
-                "Could not re-index %d sessions in the '%s' search backend",
-                len(sessions),
-                backend_name,
-            )
-            if not backend.catch_indexing_errors:
-                raise
+    index_in_backends(model, sessions)
     members_index.refresh(sessions)
 
 
